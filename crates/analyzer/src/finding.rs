@@ -1,0 +1,226 @@
+//! `Finding`: one thing to do, what it saves, and why we believe it.
+//!
+//! Every field a reader needs to act without opening the AWS console lives
+//! here: the dollar figure, the evidence behind it, the risk of acting, and a
+//! remediation that can be pasted. Findings serialize as-is into
+//! `findings.json`, so field names are part of the public contract.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::prices::PriceSource;
+
+/// The family a rule belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Category {
+    /// Resources that cost money and do nothing.
+    Unused,
+    /// Resources larger than their load needs.
+    Rightsizing,
+    /// Reserved instances and savings plans.
+    Commitments,
+    /// Storage classes, tiers and lifecycles.
+    Storage,
+    /// Where the money goes and how it moves.
+    Spend,
+}
+
+impl Category {
+    /// Every category.
+    pub const ALL: [Category; 5] =
+        [Category::Unused, Category::Rightsizing, Category::Commitments, Category::Storage, Category::Spend];
+
+    /// Kebab-case name, as in config and JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Category::Unused => "unused",
+            Category::Rightsizing => "rightsizing",
+            Category::Commitments => "commitments",
+            Category::Storage => "storage",
+            Category::Spend => "spend",
+        }
+    }
+}
+
+impl fmt::Display for Category {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// How sure the rule is that the saving is real.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Confidence {
+    /// Signals are thin or indirect; verify before acting.
+    Low,
+    /// One strong signal, or several consistent weak ones.
+    Medium,
+    /// Direct evidence (state, metrics and billing agree).
+    High,
+}
+
+impl fmt::Display for Confidence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        })
+    }
+}
+
+/// What acting on the finding risks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Risk {
+    /// Nothing running is affected (deleting an unattached volume after a snapshot).
+    NonDisruptive,
+    /// Needs a restart or brief outage; do it in a change window.
+    ChangeWindow,
+    /// Changes behaviour or capacity; test before production.
+    NeedsTesting,
+}
+
+impl fmt::Display for Risk {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Risk::NonDisruptive => "non-disruptive",
+            Risk::ChangeWindow => "change window",
+            Risk::NeedsTesting => "needs testing",
+        })
+    }
+}
+
+/// One number (or fact) behind a finding.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// What it is (`days unattached`).
+    pub label: String,
+    /// Its value.
+    pub value: EvidenceValue,
+}
+
+/// The value of a piece of evidence, typed so JSON consumers get numbers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum EvidenceValue {
+    /// A quantity with a unit (`412 GiB`, `38 days`).
+    Quantity {
+        /// The number.
+        value: f64,
+        /// Its unit.
+        unit: String,
+    },
+    /// An amount of money in the snapshot's currency.
+    Money {
+        /// The amount.
+        amount: f64,
+        /// What it is per (`month`, `hour`), if a rate.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        per: Option<String>,
+    },
+    /// A percentage (0–100).
+    Percent {
+        /// The percentage.
+        value: f64,
+    },
+    /// Free text (`available`, `gp2`).
+    Text {
+        /// The text.
+        text: String,
+    },
+}
+
+/// Rounds evidence numbers to 4 decimals: precise enough to recompute any
+/// dollar figure to the cent, free of binary floating-point noise in JSON.
+fn tidy(value: f64) -> f64 {
+    (value * 10_000.0).round() / 10_000.0
+}
+
+impl Evidence {
+    /// A quantity with a unit.
+    pub fn quantity(label: impl Into<String>, value: f64, unit: impl Into<String>) -> Self {
+        Self { label: label.into(), value: EvidenceValue::Quantity { value: tidy(value), unit: unit.into() } }
+    }
+
+    /// A monthly dollar amount.
+    pub fn monthly(label: impl Into<String>, amount: f64) -> Self {
+        Self { label: label.into(), value: EvidenceValue::Money { amount: tidy(amount), per: Some("month".into()) } }
+    }
+
+    /// A dollar amount.
+    pub fn money(label: impl Into<String>, amount: f64) -> Self {
+        Self { label: label.into(), value: EvidenceValue::Money { amount: tidy(amount), per: None } }
+    }
+
+    /// A percentage.
+    pub fn percent(label: impl Into<String>, value: f64) -> Self {
+        Self { label: label.into(), value: EvidenceValue::Percent { value: tidy(value) } }
+    }
+
+    /// A piece of text.
+    pub fn text(label: impl Into<String>, text: impl Into<String>) -> Self {
+        Self { label: label.into(), value: EvidenceValue::Text { text: text.into() } }
+    }
+}
+
+/// How to act on a finding.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Remediation {
+    /// One sentence: what to do.
+    pub summary: String,
+    /// AWS CLI commands, in order, ready to paste.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cli: Vec<String>,
+    /// Terraform change, where one applies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terraform: Option<String>,
+}
+
+/// One recommended action with its dollar figure and evidence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    /// Id of the rule that produced it (`unattached-ebs-volume`).
+    pub rule: String,
+    /// The rule's category.
+    pub category: Category,
+    /// Account the resource lives in.
+    pub account_id: String,
+    /// Region, when the finding is regional.
+    pub region: Option<String>,
+    /// Kind of resource (`ebs-volume`, `ec2-instance`, `service`).
+    pub resource_type: String,
+    /// Resource id or ARN; for aggregate findings, what they aggregate (`AmazonEC2`).
+    pub resource_id: String,
+    /// Human name (the `Name` tag), if any.
+    pub resource_name: Option<String>,
+    /// One line: what is wrong (`gp3 volume of 500 GiB unattached for 41 days`).
+    pub title: String,
+    /// The numbers that triggered the finding.
+    pub evidence: Vec<Evidence>,
+    /// What the resource costs per month now.
+    pub monthly_cost: f64,
+    /// What acting on the finding saves per month.
+    pub monthly_savings: f64,
+    /// Where the prices behind the dollar figures came from.
+    pub price_source: PriceSource,
+    /// How sure the rule is.
+    pub confidence: Confidence,
+    /// What acting risks.
+    pub risk: Risk,
+    /// How to act.
+    pub remediation: Remediation,
+    /// The resource's tags.
+    pub tags: BTreeMap<String, String>,
+}
+
+impl Finding {
+    /// Key used to spot two findings about the same resource.
+    pub fn resource_key(&self) -> (String, String) {
+        (self.account_id.clone(), self.resource_id.clone())
+    }
+}

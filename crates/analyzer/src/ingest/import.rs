@@ -1,0 +1,293 @@
+//! `costwise import`: turn a pile of files into one snapshot.
+//!
+//! Users point this at whatever they have — a month of CUR parts, a FOCUS
+//! export, a folder of `aws ... --output json` dumps — and the format of each
+//! file is detected (billing files by their columns, CLI dumps by their file
+//! name). Everything lands in one snapshot whose manifest lists every input,
+//! its detected format and row count, and every table that is missing.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDateTime;
+use polars::prelude::*;
+
+use super::aws_cli::{CliScope, is_cli_dump, read_cli_files};
+use super::billing::read_billing;
+use crate::error::{Error, PolarsResultExt, Result};
+use crate::manifest::{Account, DataGap, Input, Manifest, Period, Source, SourceKind};
+use crate::schema::Table;
+use crate::snapshot::{SnapshotInfo, SnapshotWriter};
+use crate::spend::scalar_datetime;
+
+/// How to import.
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    /// Account and region for CLI dumps that do not say.
+    pub scope: CliScope,
+    /// When the import happens; also the "as of" time when there is no billing data.
+    pub created_at: NaiveDateTime,
+    /// Description for the manifest (defaults to the input paths).
+    pub description: Option<String>,
+}
+
+/// The inputs found under the paths given, classified.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ImportPlan {
+    /// Billing files (CUR, FOCUS), in path order.
+    pub billing: Vec<PathBuf>,
+    /// AWS CLI JSON dumps, in path order.
+    pub cli_dumps: Vec<PathBuf>,
+    /// Files that are neither, left out (reported, not silently dropped).
+    pub ignored: Vec<PathBuf>,
+}
+
+/// What an import produced.
+#[derive(Debug, Clone)]
+pub struct ImportSummary {
+    /// The manifest written.
+    pub manifest: Manifest,
+    /// Files that were left out, with why.
+    pub ignored: Vec<PathBuf>,
+}
+
+/// Finds the importable files under `inputs` (files or directories, walked recursively).
+pub fn plan(inputs: &[PathBuf]) -> Result<ImportPlan> {
+    let mut plan = ImportPlan::default();
+    for input in inputs {
+        let meta = std::fs::metadata(input).map_err(|e| Error::io(input, e))?;
+        if meta.is_dir() {
+            let mut files = Vec::new();
+            walk(input, &mut files)?;
+            files.sort();
+            for file in files {
+                classify(file, &mut plan, false);
+            }
+        } else {
+            classify(input.clone(), &mut plan, true);
+        }
+    }
+    Ok(plan)
+}
+
+fn classify(path: PathBuf, plan: &mut ImportPlan, explicit: bool) {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_ascii_lowercase();
+    if is_cli_dump(&path) {
+        plan.cli_dumps.push(path);
+    } else if name.ends_with(".parquet") || name.ends_with(".csv") || name.ends_with(".csv.gz") {
+        plan.billing.push(path);
+    } else if explicit && name.ends_with(".json") {
+        // An explicitly named JSON file that is not a known dump: let the CLI reader explain.
+        plan.cli_dumps.push(path);
+    } else {
+        plan.ignored.push(path);
+    }
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        let path = entry.path();
+        let name = entry.file_name();
+        if name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        if entry.file_type().map_err(|e| Error::io(&path, e))?.is_dir() {
+            walk(&path, out)?;
+        } else {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Imports every file under `inputs` into a snapshot at `out`.
+pub fn import(inputs: &[PathBuf], out: &Path, options: &ImportOptions) -> Result<ImportSummary> {
+    let plan = plan(inputs)?;
+    if plan.billing.is_empty() && plan.cli_dumps.is_empty() {
+        return Err(Error::UnknownFormat {
+            path: inputs.first().cloned().unwrap_or_default(),
+            detail: "no billing files (.parquet, .csv, .csv.gz) or AWS CLI dumps (describe-*.json) found".into(),
+        });
+    }
+    let mut writer = SnapshotWriter::create(out)?;
+    let mut manifest_inputs = Vec::new();
+    let mut accounts: BTreeMap<String, Option<String>> = BTreeMap::new();
+    let mut regions = BTreeSet::new();
+    let mut gaps = Vec::new();
+    let mut period = None;
+    let mut currency = "USD".to_owned();
+
+    if plan.billing.is_empty() {
+        writer.mark_absent(Table::Costs, "no billing files among the inputs");
+        gaps.push(DataGap {
+            table: Some(Table::Costs),
+            account_id: None,
+            region: None,
+            reason: "no billing data: no spend overview, and prices come from the catalog only".into(),
+        });
+    } else {
+        let mut frames = Vec::new();
+        for path in &plan.billing {
+            let file = read_billing(path)?;
+            let rows = count(file.frame.clone(), path)?;
+            manifest_inputs.push(Input {
+                path: path.display().to_string(),
+                format: format!("{} ({})", file.format, file.container),
+                rows,
+            });
+            frames.push(file.frame);
+        }
+        let costs = concat(frames, UnionArgs::default()).during(|| "combining billing files".into())?;
+        let summary = billing_summary(costs.clone(), &plan.billing)?;
+        currency = summary.currency;
+        period = summary.period;
+        for (id, name) in summary.accounts {
+            let entry = accounts.entry(id).or_default();
+            if entry.is_none() {
+                *entry = name;
+            }
+        }
+        regions.extend(summary.regions);
+        writer.write_lazy(Table::Costs, costs)?;
+    }
+
+    if plan.cli_dumps.is_empty() {
+        gaps.push(DataGap {
+            table: None,
+            account_id: None,
+            region: None,
+            reason: "no inventory (AWS CLI dumps): resource-level rules have nothing to inspect".into(),
+        });
+    } else {
+        let cli = read_cli_files(&plan.cli_dumps, &options.scope)?;
+        manifest_inputs.extend(cli.inputs);
+        for account in cli.accounts {
+            accounts.entry(account).or_default();
+        }
+        regions.extend(cli.regions);
+        for (table, frame) in cli.tables {
+            writer.write_frame(table, frame)?;
+        }
+    }
+    for table in Table::ALL {
+        let present_from_cli = table != Table::Costs && table != Table::Metrics;
+        if present_from_cli {
+            writer.mark_absent_if_missing(table, || {
+                let file = super::aws_cli::CLI_DUMPS
+                    .iter()
+                    .filter(|d| d.table == table)
+                    .map(|d| d.file_name)
+                    .collect::<Vec<_>>()
+                    .join(" or ");
+                format!("no {file} among the inputs")
+            });
+        }
+    }
+    writer.mark_absent_if_missing(Table::Metrics, || "CloudWatch metrics are not imported from files".into());
+    gaps.push(DataGap {
+        table: Some(Table::Metrics),
+        account_id: None,
+        region: None,
+        reason: "no CloudWatch metrics: utilization-based rules (idle, rightsizing) cannot run; use `costwise collect`"
+            .into(),
+    });
+
+    let period = period.unwrap_or(Period { start: options.created_at, end: options.created_at });
+    let description = options.description.clone().unwrap_or_else(|| {
+        format!("import of {}", inputs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "))
+    });
+    let manifest = writer.finish(SnapshotInfo {
+        created_at: options.created_at,
+        source: Source { kind: SourceKind::Import, description, inputs: manifest_inputs },
+        accounts: accounts.into_iter().map(|(id, name)| Account { id, name }).collect(),
+        regions: regions.into_iter().collect(),
+        period,
+        currency,
+        data_gaps: gaps,
+    })?;
+    Ok(ImportSummary { manifest, ignored: plan.ignored })
+}
+
+fn count(frame: LazyFrame, path: &Path) -> Result<u64> {
+    let df = frame.select([len().alias("rows")]).collect().during(|| format!("reading {}", path.display()))?;
+    Ok(df.column("rows").ok().and_then(|c| c.get(0).ok()).and_then(|v| v.extract::<u64>()).unwrap_or(0))
+}
+
+struct BillingSummary {
+    currency: String,
+    period: Option<Period>,
+    accounts: Vec<(String, Option<String>)>,
+    regions: Vec<String>,
+}
+
+fn billing_summary(costs: LazyFrame, paths: &[PathBuf]) -> Result<BillingSummary> {
+    let origin = if paths.len() == 1 { paths[0].clone() } else { common_parent(paths) };
+    let currencies = costs
+        .clone()
+        .select([col("currency").unique().sort(SortOptions::default())])
+        .collect()
+        .during(|| format!("reading currencies of {}", origin.display()))?;
+    let currencies: Vec<String> = currencies
+        .column("currency")
+        .and_then(|c| c.str().cloned())
+        .during(|| "currencies".into())?
+        .iter()
+        .flatten()
+        .map(str::to_owned)
+        .collect();
+    if currencies.len() > 1 {
+        return Err(Error::MixedCurrencies { path: origin, currencies });
+    }
+    let bounds = costs
+        .clone()
+        .select([col("usage_start").min().alias("start"), col("usage_end").max().alias("end")])
+        .collect()
+        .during(|| "billing period".into())?;
+    let period = scalar_datetime(&bounds, "start")
+        .zip(scalar_datetime(&bounds, "end"))
+        .map(|(start, end)| Period { start, end });
+    let accounts = costs
+        .clone()
+        .group_by([col("account_id")])
+        .agg([col("account_name").drop_nulls().first()])
+        .sort(["account_id"], SortMultipleOptions::default())
+        .collect()
+        .during(|| "billing accounts".into())?;
+    let ids = accounts.column("account_id").and_then(|c| c.str().cloned()).during(|| "accounts".into())?;
+    let names = accounts.column("account_name").and_then(|c| c.str().cloned()).during(|| "accounts".into())?;
+    let accounts = (0..accounts.height())
+        .filter_map(|i| Some((ids.get(i)?.to_owned(), names.get(i).map(str::to_owned))))
+        .collect();
+    let regions = costs
+        .select([col("region").drop_nulls().unique().sort(SortOptions::default())])
+        .collect()
+        .during(|| "billing regions".into())?;
+    let regions = regions
+        .column("region")
+        .and_then(|c| c.str().cloned())
+        .during(|| "regions".into())?
+        .iter()
+        .flatten()
+        .filter(|r| !r.is_empty() && *r != "global")
+        .map(str::to_owned)
+        .collect();
+    Ok(BillingSummary {
+        currency: currencies.into_iter().next().unwrap_or_else(|| "USD".into()),
+        period,
+        accounts,
+        regions,
+    })
+}
+
+fn common_parent(paths: &[PathBuf]) -> PathBuf {
+    let mut common = paths.first().and_then(|p| p.parent()).map(Path::to_path_buf).unwrap_or_default();
+    for path in paths {
+        while !path.starts_with(&common) {
+            if !common.pop() {
+                return PathBuf::new();
+            }
+        }
+    }
+    common
+}

@@ -1,0 +1,11 @@
+//! Importing files users already have into a snapshot.
+//!
+//! `billing` reads CUR 2.0, legacy CUR and FOCUS exports into the `costs`
+//! table; `aws_cli` reads `aws ... --output json` dumps into the inventory
+//! tables; `import` finds the files, detects their formats and writes one
+//! snapshot from all of them.
+pub mod aws_cli;
+pub mod billing;
+mod import;
+
+pub use import::{ImportOptions, ImportPlan, ImportSummary, import, plan};

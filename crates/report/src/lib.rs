@@ -1,0 +1,34 @@
+//! costwise's presentation layer and command line: turns an
+//! [`Analysis`](costwise_analyzer::Analysis) into a self-contained HTML page,
+//! a `findings.json` document and a terminal summary, and holds the
+//! `costwise` CLI that writes them.
+//!
+//! The flow is always analysis → [`view::ReportView`] (flat, pre-formatted
+//! view models) → a renderer ([`html`], [`terminal`]); `findings.json`
+//! ([`json`]) serializes the analysis itself. Files are written atomically
+//! ([`output`]). Money is formatted in [`format`], never in templates.
+//!
+//! # Exit codes of `costwise`
+//!
+//! | code | meaning |
+//! |---|---|
+//! | 0 | the command ran; findings are not errors |
+//! | 1 | an error stopped it (unreadable or missing snapshot, I/O, ...) |
+//! | 2 | usage or configuration error (bad arguments, invalid config file, unknown rule id) |
+//! | 3 | output written but incomplete: one or more rules failed (listed on stderr and in the report) |
+//!
+//! Errors are printed as one line, `error: ...`, naming the file, column or
+//! key at fault.
+
+pub mod cli;
+pub mod demo;
+pub mod format;
+pub mod html;
+pub mod json;
+pub mod output;
+pub mod svg;
+pub mod terminal;
+pub mod view;
+
+/// `costwise <version>`, as written into reports.
+pub const GENERATOR: &str = concat!("costwise ", env!("CARGO_PKG_VERSION"));

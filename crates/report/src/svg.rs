@@ -1,0 +1,177 @@
+//! The daily spend trend as an inline SVG chart, generated in Rust.
+//!
+//! The report must open from a file, an e-mail attachment or a printout with
+//! no scripts and no network, so the chart is plain SVG markup computed here:
+//! an area under a line, a few horizontal grid lines with dollar labels, the
+//! first/middle/last dates, and one hoverable dot per day whose `<title>`
+//! gives that day's exact cost. It scales with its container (`viewBox`).
+
+use std::fmt::Write as _;
+
+use chrono::NaiveDate;
+
+use crate::format::{money, money_whole};
+
+/// Drawing area, in SVG user units.
+const WIDTH: f64 = 720.0;
+const HEIGHT: f64 = 220.0;
+const LEFT: f64 = 64.0;
+const RIGHT: f64 = 16.0;
+const TOP: f64 = 14.0;
+const BOTTOM: f64 = 30.0;
+
+/// The smallest "round" number (1, 2, 2.5 or 5 × 10ⁿ) at or above `value`; 1 for non-positive input.
+pub fn nice_ceiling(value: f64) -> f64 {
+    if !value.is_finite() || value <= 0.0 {
+        return 1.0;
+    }
+    let magnitude = 10f64.powf(value.log10().floor());
+    for step in [1.0, 2.0, 2.5, 5.0, 10.0] {
+        let candidate = step * magnitude;
+        // Tolerate floating error just above a round number (1000.0000001 → 1000).
+        if candidate >= value * (1.0 - 1e-12) {
+            return candidate;
+        }
+    }
+    10.0 * magnitude
+}
+
+/// Chart coordinates of each value: evenly spaced left to right, 0 at the bottom, `scale_max` at the top.
+pub fn points(values: &[f64], scale_max: f64) -> Vec<(f64, f64)> {
+    let plot_w = WIDTH - LEFT - RIGHT;
+    let plot_h = HEIGHT - TOP - BOTTOM;
+    let n = values.len();
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let x = if n <= 1 { LEFT + plot_w / 2.0 } else { LEFT + plot_w * i as f64 / (n - 1) as f64 };
+            let ratio = if scale_max > 0.0 { (v / scale_max).clamp(0.0, 1.0) } else { 0.0 };
+            (x, TOP + plot_h * (1.0 - ratio))
+        })
+        .collect()
+}
+
+/// An SVG path through `points` (`M x,y L x,y ...`), one decimal per coordinate.
+pub fn line_path(points: &[(f64, f64)]) -> String {
+    let mut d = String::new();
+    for (i, (x, y)) in points.iter().enumerate() {
+        let _ = write!(d, "{}{x:.1},{y:.1}", if i == 0 { "M" } else { " L" });
+    }
+    d
+}
+
+/// The line path closed down to the baseline, for the shaded area under it.
+pub fn area_path(points: &[(f64, f64)]) -> String {
+    let (Some(first), Some(last)) = (points.first(), points.last()) else { return String::new() };
+    let baseline = HEIGHT - BOTTOM;
+    format!("{} L{:.1},{baseline:.1} L{:.1},{baseline:.1} Z", line_path(points), last.0, first.0)
+}
+
+/// The whole chart for `(day, cost)` pairs in date order; empty when there are no days.
+pub fn trend_chart(daily: &[(NaiveDate, f64)]) -> String {
+    if daily.is_empty() {
+        return String::new();
+    }
+    let values: Vec<f64> = daily.iter().map(|(_, cost)| *cost).collect();
+    let max = values.iter().copied().fold(0.0, f64::max);
+    let scale = nice_ceiling(max);
+    let pts = points(&values, scale);
+    let baseline = HEIGHT - BOTTOM;
+    let (first_day, last_day) = (daily[0].0, daily[daily.len() - 1].0);
+
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        r#"<svg class="trend" viewBox="0 0 {WIDTH} {HEIGHT}" preserveAspectRatio="xMidYMid meet" role="img" aria-label="Daily cost from {first_day} to {last_day}, peaking at {}" xmlns="http://www.w3.org/2000/svg">"#,
+        money(max)
+    );
+    // Grid lines and dollar labels at 0, half and the top of the scale.
+    for fraction in [0.0, 0.5, 1.0] {
+        let y = TOP + (baseline - TOP) * (1.0 - fraction);
+        let _ = write!(
+            svg,
+            r#"<line class="grid" x1="{LEFT}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}"/><text class="axis" x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"#,
+            WIDTH - RIGHT,
+            LEFT - 6.0,
+            y + 4.0,
+            if fraction == 0.0 { "$0".to_owned() } else { money_whole(scale * fraction) }
+        );
+    }
+    let _ = write!(svg, r#"<path class="area" d="{}"/>"#, area_path(&pts));
+    let _ = write!(svg, r#"<path class="line" d="{}"/>"#, line_path(&pts));
+    for ((x, y), (day, cost)) in pts.iter().zip(daily) {
+        let _ = write!(
+            svg,
+            r#"<circle class="dot" cx="{x:.1}" cy="{y:.1}" r="3"><title>{day}: {}</title></circle>"#,
+            money(*cost)
+        );
+    }
+    // Date labels: first, middle and last day.
+    let mut labels = vec![(0, "start")];
+    if daily.len() > 2 {
+        labels.push((daily.len() / 2, "middle"));
+    }
+    if daily.len() > 1 {
+        labels.push((daily.len() - 1, "end"));
+    }
+    for (index, anchor) in labels {
+        let _ = write!(
+            svg,
+            r#"<text class="axis" x="{:.1}" y="{:.1}" text-anchor="{anchor}">{}</text>"#,
+            pts[index].0,
+            HEIGHT - 8.0,
+            daily[index].0.format("%b %-d")
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scale_rounds_up_to_a_round_number() {
+        assert_eq!(nice_ceiling(0.0), 1.0);
+        assert_eq!(nice_ceiling(-5.0), 1.0);
+        assert_eq!(nice_ceiling(7.0), 10.0);
+        assert_eq!(nice_ceiling(10.0), 10.0);
+        assert_eq!(nice_ceiling(11.0), 20.0);
+        assert_eq!(nice_ceiling(180.0), 200.0);
+        assert_eq!(nice_ceiling(240.0), 250.0);
+        assert_eq!(nice_ceiling(260.0), 500.0);
+        assert_eq!(nice_ceiling(0.3), 0.5);
+    }
+
+    #[test]
+    fn points_span_the_plot_with_zero_at_the_baseline() {
+        // Plot: x from 64 to 704, y from 14 (top) to 190 (baseline).
+        let pts = points(&[0.0, 50.0, 100.0], 100.0);
+        assert_eq!(pts, vec![(64.0, 190.0), (384.0, 102.0), (704.0, 14.0)]);
+        // A single day sits in the middle; values above the scale are clamped.
+        assert_eq!(points(&[500.0], 100.0), vec![(384.0, 14.0)]);
+    }
+
+    #[test]
+    fn paths_move_then_draw_lines_and_close_the_area() {
+        let pts = [(64.0, 190.0), (384.0, 102.0), (704.0, 14.0)];
+        assert_eq!(line_path(&pts), "M64.0,190.0 L384.0,102.0 L704.0,14.0");
+        assert_eq!(area_path(&pts), "M64.0,190.0 L384.0,102.0 L704.0,14.0 L704.0,190.0 L64.0,190.0 Z");
+        assert_eq!(line_path(&[]), "");
+        assert_eq!(area_path(&[]), "");
+    }
+
+    #[test]
+    fn chart_labels_days_and_dollars() {
+        let day = |d| NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+        let svg = trend_chart(&[(day(1), 40.0), (day(2), 80.0), (day(3), 180.0)]);
+        assert!(svg.starts_with("<svg ") && svg.ends_with("</svg>"));
+        assert!(svg.contains("<title>2026-11-03: $180.00</title>"), "{svg}");
+        assert!(svg.contains(">$200<") && svg.contains(">$100<") && svg.contains(">$0<"), "{svg}");
+        assert!(svg.contains(">Nov 1<") && svg.contains(">Nov 2<") && svg.contains(">Nov 3<"), "{svg}");
+        assert_eq!(svg.matches("<circle").count(), 3);
+        assert_eq!(trend_chart(&[]), "");
+    }
+}

@@ -1,0 +1,488 @@
+//! The demo account's inventory tables and CloudWatch metrics, built directly
+//! in the snapshot schema (`costwise_analyzer::schema`).
+//!
+//! Metrics are hourly (`period_seconds` 3600) except S3 storage metrics,
+//! which CloudWatch publishes daily. Which metrics each resource gets:
+//!
+//! | resource | namespace | metrics (statistic) |
+//! |---|---|---|
+//! | running instance | `AWS/EC2` | `CPUUtilization` (Average, Maximum), `NetworkIn`, `NetworkOut` (Sum) |
+//! | volume attached to a running instance | `AWS/EBS` | `VolumeReadOps`, `VolumeWriteOps` (Sum), only while attached and running |
+//! | NAT gateway | `AWS/NATGateway` | `BytesOutToDestination` (Sum; 0 when idle) |
+//! | application LB | `AWS/ApplicationELB` | `RequestCount` (Sum; no datapoints without requests, as CloudWatch does) |
+//! | network LB | `AWS/NetworkELB` | `ProcessedBytes` (Sum; 0 when idle) |
+//! | bucket | `AWS/S3` | `BucketSizeBytes/<StorageType>`, `NumberOfObjects/AllStorageTypes` (Average, daily) |
+//!
+//! Resource ids are the CloudWatch dimension values: instance, volume and NAT
+//! gateway ids, the load balancer's ARN suffix (`app/name/id`), bucket names.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDateTime;
+use polars::prelude::*;
+
+use super::plan::{ACCOUNTS, HOURS, Plan, hour, window_start};
+use super::shape;
+use crate::cur2::micros;
+use crate::rng::Rng;
+
+fn text(name: &str, values: Vec<Option<String>>) -> Column {
+    Series::new(name.into(), values).into_column()
+}
+
+fn text_req(name: &str, values: Vec<String>) -> Column {
+    Series::new(name.into(), values).into_column()
+}
+
+fn int(name: &str, values: Vec<Option<i64>>) -> Column {
+    Series::new(name.into(), values).into_column()
+}
+
+fn float(name: &str, values: Vec<Option<f64>>) -> Column {
+    Series::new(name.into(), values).into_column()
+}
+
+fn time(name: &str, values: Vec<Option<NaiveDateTime>>) -> Column {
+    Int64Chunked::from_iter_options(name.into(), values.into_iter().map(|t| t.map(micros)))
+        .into_datetime(TimeUnit::Microseconds, None)
+        .into_column()
+}
+
+fn frame(columns: Vec<Column>) -> PolarsResult<DataFrame> {
+    let height = columns.first().map_or(0, Column::len);
+    DataFrame::new(height, columns)
+}
+
+/// Inventory tags as the snapshot stores them: a JSON object, keys sorted.
+pub fn tags_json(pairs: &[(&str, &str)]) -> String {
+    let map: BTreeMap<&str, &str> = pairs.iter().copied().filter(|(_, v)| !v.is_empty()).collect();
+    serde_json::to_string(&map).expect("tags serialize")
+}
+
+fn account_ids(accounts: impl Iterator<Item = usize>) -> Vec<String> {
+    accounts.map(|a| ACCOUNTS[a].id.to_owned()).collect()
+}
+
+/// Builds every inventory table.
+pub fn inventory(plan: &Plan) -> PolarsResult<Vec<(costwise_analyzer::Table, DataFrame)>> {
+    use costwise_analyzer::Table;
+    let live: Vec<_> = plan.instances.iter().filter(|i| i.state.is_some()).collect();
+    let instances = frame(vec![
+        text_req("account_id", account_ids(live.iter().map(|i| i.account))),
+        text_req("region", live.iter().map(|i| i.region.code.to_owned()).collect()),
+        text("availability_zone", live.iter().map(|i| Some(i.az.clone())).collect()),
+        text_req("instance_id", live.iter().map(|i| i.id.clone()).collect()),
+        text("name", live.iter().map(|i| Some(i.name.clone())).collect()),
+        text_req("instance_type", live.iter().map(|i| i.instance_type.clone()).collect()),
+        text_req("state", live.iter().map(|i| i.state.unwrap_or("running").to_owned()).collect()),
+        time("state_changed_at", live.iter().map(|i| i.state_changed_at).collect()),
+        time("launch_time", live.iter().map(|i| Some(i.launch)).collect()),
+        text("platform", live.iter().map(|_| Some("Linux/UNIX".to_owned())).collect()),
+        text("architecture", live.iter().map(|i| Some(i.architecture().to_owned())).collect()),
+        text("tenancy", live.iter().map(|_| Some("default".to_owned())).collect()),
+        text("lifecycle", live.iter().map(|_| Some("on-demand".to_owned())).collect()),
+        text("auto_scaling_group", live.iter().map(|i| i.asg.clone()).collect()),
+        text("root_volume_id", live.iter().map(|i| Some(i.root_volume.clone())).collect()),
+        text_req(
+            "tags",
+            live.iter()
+                .map(|i| {
+                    if i.untagged {
+                        tags_json(&[("Name", &i.name)])
+                    } else {
+                        let asg = i.asg.clone().unwrap_or_default();
+                        tags_json(&[
+                            ("Name", &i.name),
+                            ("app", i.app),
+                            ("aws:autoscaling:groupName", &asg),
+                            ("env", ACCOUNTS[i.account].env),
+                            ("team", i.team),
+                        ])
+                    }
+                })
+                .collect(),
+        ),
+    ])?;
+
+    let v = &plan.volumes;
+    let volumes = frame(vec![
+        text_req("account_id", account_ids(v.iter().map(|x| x.account))),
+        text_req("region", v.iter().map(|x| x.region.code.to_owned()).collect()),
+        text("availability_zone", v.iter().map(|x| Some(x.az.clone())).collect()),
+        text_req("volume_id", v.iter().map(|x| x.id.clone()).collect()),
+        text("name", v.iter().map(|x| Some(x.name.clone())).collect()),
+        text_req("volume_type", v.iter().map(|x| x.volume_type.to_owned()).collect()),
+        Series::new("size_gib".into(), v.iter().map(|x| x.size_gib).collect::<Vec<_>>()).into_column(),
+        int("iops", v.iter().map(|x| x.iops).collect()),
+        int("throughput_mibps", v.iter().map(|x| x.throughput).collect()),
+        text_req("state", v.iter().map(|x| x.state.to_owned()).collect()),
+        time("create_time", v.iter().map(|x| Some(x.create_time)).collect()),
+        text("attached_instance_id", v.iter().map(|x| x.attached_to.clone()).collect()),
+        time("attach_time", v.iter().map(|x| x.attach_time).collect()),
+        time("detached_at", v.iter().map(|x| x.detached_at).collect()),
+        Series::new("encrypted".into(), v.iter().map(|x| Some(x.account != 1)).collect::<Vec<_>>()).into_column(),
+        text("snapshot_id", v.iter().map(|x| x.snapshot_id.clone()).collect()),
+        text_req(
+            "tags",
+            v.iter()
+                .map(|x| tags_json(&[("Name", &x.name), ("env", ACCOUNTS[x.account].env), ("team", x.team)]))
+                .collect(),
+        ),
+    ])?;
+
+    let s = &plan.snapshots;
+    let snapshots = frame(vec![
+        text_req("account_id", account_ids(s.iter().map(|x| x.account))),
+        text_req("region", s.iter().map(|x| x.region.code.to_owned()).collect()),
+        text_req("snapshot_id", s.iter().map(|x| x.id.clone()).collect()),
+        text("name", s.iter().map(|x| x.name.clone()).collect()),
+        text("volume_id", s.iter().map(|x| Some(x.volume_id.clone())).collect()),
+        int("volume_size_gib", s.iter().map(|x| Some(x.volume_size_gib)).collect()),
+        int("full_snapshot_size_bytes", s.iter().map(|x| Some((x.billed_gb * 1e9) as i64)).collect()),
+        time("start_time", s.iter().map(|x| Some(x.start_time)).collect()),
+        text("state", s.iter().map(|_| Some("completed".to_owned())).collect()),
+        text("storage_tier", s.iter().map(|_| Some("standard".to_owned())).collect()),
+        text("description", s.iter().map(|x| Some(x.description.clone())).collect()),
+        text_req(
+            "tags",
+            s.iter()
+                .map(|x| match &x.name {
+                    Some(n) => tags_json(&[("Name", n), ("env", ACCOUNTS[x.account].env), ("team", x.team)]),
+                    None => "{}".to_owned(),
+                })
+                .collect(),
+        ),
+    ])?;
+
+    let im = &plan.images;
+    let images = frame(vec![
+        text_req("account_id", account_ids(im.iter().map(|x| x.account))),
+        text_req("region", im.iter().map(|x| x.region.code.to_owned()).collect()),
+        text_req("image_id", im.iter().map(|x| x.id.clone()).collect()),
+        text("name", im.iter().map(|x| Some(x.name.clone())).collect()),
+        text("state", im.iter().map(|_| Some("available".to_owned())).collect()),
+        time("creation_date", im.iter().map(|x| Some(x.created)).collect()),
+        time("last_launched_time", im.iter().map(|x| x.last_launched).collect()),
+        text_req(
+            "snapshot_ids",
+            im.iter().map(|x| serde_json::to_string(&x.snapshot_ids).expect("ids serialize")).collect(),
+        ),
+        text_req("tags", im.iter().map(|_| tags_json(&[("team", "platform")])).collect()),
+    ])?;
+
+    let a = &plan.addresses;
+    let addresses = frame(vec![
+        text_req("account_id", account_ids(a.iter().map(|x| x.account))),
+        text_req("region", a.iter().map(|x| x.region.code.to_owned()).collect()),
+        text_req("allocation_id", a.iter().map(|x| x.allocation_id.clone()).collect()),
+        text("name", a.iter().map(|x| Some(x.name.clone())).collect()),
+        text_req("public_ip", a.iter().map(|x| x.public_ip.clone()).collect()),
+        text("association_id", a.iter().map(|x| x.association.as_ref().map(|(id, _, _)| id.clone())).collect()),
+        text("instance_id", a.iter().map(|x| x.association.as_ref().and_then(|(_, i, _)| i.clone())).collect()),
+        text("network_interface_id", a.iter().map(|x| x.association.as_ref().map(|(_, _, e)| e.clone())).collect()),
+        text("domain", a.iter().map(|_| Some("vpc".to_owned())).collect()),
+        text_req("tags", a.iter().map(|x| tags_json(&[("Name", &x.name), ("env", ACCOUNTS[x.account].env)])).collect()),
+    ])?;
+
+    let l = &plan.load_balancers;
+    let vpc = |account: usize, region: &str| format!("vpc-0{}a{}", account + 1, region.replace('-', ""));
+    let load_balancers = frame(vec![
+        text_req("account_id", account_ids(l.iter().map(|x| x.account))),
+        text_req("region", l.iter().map(|x| x.region.code.to_owned()).collect()),
+        text_req("load_balancer_arn", l.iter().map(|x| x.arn.clone()).collect()),
+        text_req("name", l.iter().map(|x| x.name.clone()).collect()),
+        text_req("lb_type", l.iter().map(|x| x.lb_type.to_owned()).collect()),
+        text("scheme", l.iter().map(|x| Some(x.scheme.to_owned())).collect()),
+        text("state", l.iter().map(|_| Some("active".to_owned())).collect()),
+        time("created_time", l.iter().map(|x| Some(x.created)).collect()),
+        text("vpc_id", l.iter().map(|x| Some(vpc(x.account, x.region.code))).collect()),
+        text_req("tags", l.iter().map(|x| tags_json(&[("env", ACCOUNTS[x.account].env), ("team", x.team)])).collect()),
+    ])?;
+
+    let n = &plan.nat_gateways;
+    let nat_gateways = frame(vec![
+        text_req("account_id", account_ids(n.iter().map(|x| x.account))),
+        text_req("region", n.iter().map(|x| x.region.code.to_owned()).collect()),
+        text_req("nat_gateway_id", n.iter().map(|x| x.id.clone()).collect()),
+        text("name", n.iter().map(|x| Some(x.name.clone())).collect()),
+        text_req("state", n.iter().map(|_| "available".to_owned()).collect()),
+        text("connectivity_type", n.iter().map(|_| Some("public".to_owned())).collect()),
+        text("vpc_id", n.iter().map(|x| Some(vpc(x.account, x.region.code))).collect()),
+        text("subnet_id", n.iter().map(|x| Some(format!("subnet-0{}", &x.id[5..17]))).collect()),
+        time("create_time", n.iter().map(|x| Some(x.created)).collect()),
+        text_req("tags", n.iter().map(|x| tags_json(&[("Name", &x.name), ("env", ACCOUNTS[x.account].env)])).collect()),
+    ])?;
+
+    let b = &plan.buckets;
+    let buckets = frame(vec![
+        text_req("account_id", account_ids(b.iter().map(|x| x.account))),
+        text_req("region", b.iter().map(|x| x.region.code.to_owned()).collect()),
+        text_req("bucket", b.iter().map(|x| x.name.clone()).collect()),
+        time("creation_date", b.iter().map(|x| Some(x.created)).collect()),
+        int("lifecycle_rule_count", b.iter().map(|x| Some(x.lifecycle_rules)).collect()),
+        int("intelligent_tiering_configs", b.iter().map(|x| Some(x.it_configs)).collect()),
+        text("versioning", b.iter().map(|x| x.versioning.map(str::to_owned)).collect()),
+        text_req("tags", b.iter().map(|x| tags_json(&[("env", ACCOUNTS[x.account].env), ("team", x.team)])).collect()),
+    ])?;
+
+    let r = &plan.reservations;
+    let reservations = frame(vec![
+        text_req("account_id", account_ids(r.iter().map(|x| x.account))),
+        text_req("region", r.iter().map(|x| x.region.code.to_owned()).collect()),
+        text_req("reservation_id", r.iter().map(|x| x.id.clone()).collect()),
+        text_req("instance_type", r.iter().map(|x| x.instance_type.to_owned()).collect()),
+        Series::new("instance_count".into(), r.iter().map(|x| x.count).collect::<Vec<_>>()).into_column(),
+        text("product_description", r.iter().map(|_| Some("Linux/UNIX".to_owned())).collect()),
+        text("scope", r.iter().map(|_| Some("Region".to_owned())).collect()),
+        text("availability_zone", r.iter().map(|_| None).collect()),
+        text("offering_class", r.iter().map(|_| Some("standard".to_owned())).collect()),
+        text("offering_type", r.iter().map(|x| Some(x.offering_type.to_owned())).collect()),
+        text("tenancy", r.iter().map(|_| Some("default".to_owned())).collect()),
+        time("start", r.iter().map(|x| Some(x.start)).collect()),
+        time("end", r.iter().map(|x| Some(x.end)).collect()),
+        float("fixed_price", r.iter().map(|x| Some(x.fixed_price)).collect()),
+        float("usage_price", r.iter().map(|_| Some(0.0)).collect()),
+        float("recurring_hourly", r.iter().map(|x| Some(x.recurring_hourly)).collect()),
+        text_req("state", r.iter().map(|_| "active".to_owned()).collect()),
+        text("currency", r.iter().map(|_| Some("USD".to_owned())).collect()),
+    ])?;
+
+    let p = &plan.savings_plans;
+    let savings_plans = frame(vec![
+        text_req("account_id", account_ids(p.iter().map(|x| x.account))),
+        text_req("savings_plan_id", p.iter().map(|x| x.id.clone()).collect()),
+        text("savings_plan_arn", p.iter().map(|x| Some(x.arn())).collect()),
+        text_req("plan_type", p.iter().map(|_| "Compute".to_owned()).collect()),
+        text("payment_option", p.iter().map(|_| Some("No Upfront".to_owned())).collect()),
+        text("region", p.iter().map(|_| None).collect()),
+        text("instance_family", p.iter().map(|_| None).collect()),
+        Series::new("commitment_per_hour".into(), p.iter().map(|x| x.commitment).collect::<Vec<_>>()).into_column(),
+        float("upfront_payment", p.iter().map(|_| Some(0.0)).collect()),
+        float("recurring_payment", p.iter().map(|x| Some(x.commitment)).collect()),
+        int("term_seconds", p.iter().map(|_| Some(31_536_000)).collect()),
+        time("start", p.iter().map(|x| Some(x.start)).collect()),
+        time("end", p.iter().map(|x| Some(x.end)).collect()),
+        text_req("state", p.iter().map(|_| "active".to_owned()).collect()),
+        text("currency", p.iter().map(|_| Some("USD".to_owned())).collect()),
+    ])?;
+
+    Ok(vec![
+        (Table::Instances, instances),
+        (Table::Volumes, volumes),
+        (Table::Snapshots, snapshots),
+        (Table::Images, images),
+        (Table::Addresses, addresses),
+        (Table::LoadBalancers, load_balancers),
+        (Table::NatGateways, nat_gateways),
+        (Table::Buckets, buckets),
+        (Table::Reservations, reservations),
+        (Table::SavingsPlans, savings_plans),
+    ])
+}
+
+/// Long-format metrics, accumulated column by column.
+#[derive(Default)]
+struct Metrics {
+    names: Vec<String>,
+    index: BTreeMap<String, u32>,
+    resource: Vec<u32>,
+    namespace: Vec<u32>,
+    metric: Vec<u32>,
+    statistic: Vec<u32>,
+    start: Vec<i64>,
+    seconds: Vec<i64>,
+    value: Vec<f64>,
+}
+
+impl Metrics {
+    fn sym(&mut self, s: &str) -> u32 {
+        if let Some(&i) = self.index.get(s) {
+            return i;
+        }
+        let i = self.names.len() as u32;
+        self.names.push(s.to_owned());
+        self.index.insert(s.to_owned(), i);
+        i
+    }
+
+    fn push(
+        &mut self,
+        resource: u32,
+        namespace: u32,
+        metric: u32,
+        statistic: u32,
+        start: NaiveDateTime,
+        seconds: i64,
+        value: f64,
+    ) {
+        self.resource.push(resource);
+        self.namespace.push(namespace);
+        self.metric.push(metric);
+        self.statistic.push(statistic);
+        self.start.push(micros(start));
+        self.seconds.push(seconds);
+        self.value.push(value);
+    }
+
+    fn finish(self) -> PolarsResult<DataFrame> {
+        let names = &self.names;
+        let strings = |name: &str, ids: &[u32]| -> Column {
+            StringChunked::from_iter_values(name.into(), ids.iter().map(|&i| names[i as usize].as_str())).into_column()
+        };
+        frame(vec![
+            strings("resource_id", &self.resource),
+            strings("namespace", &self.namespace),
+            strings("metric", &self.metric),
+            strings("statistic", &self.statistic),
+            Int64Chunked::from_vec("period_start".into(), self.start)
+                .into_datetime(TimeUnit::Microseconds, None)
+                .into_column(),
+            Int64Chunked::from_vec("period_seconds".into(), self.seconds).into_column(),
+            Float64Chunked::from_vec("value".into(), self.value).into_column(),
+        ])
+    }
+}
+
+fn round_to(x: f64, decimals: i32) -> f64 {
+    let f = 10f64.powi(decimals);
+    (x * f).round() / f
+}
+
+/// Builds the metrics table.
+pub fn metrics(plan: &Plan, seed: u64) -> PolarsResult<DataFrame> {
+    let mut m = Metrics::default();
+    let mut rng = Rng::fork(seed, "metrics");
+    let (ec2, ebs, nat, alb, nlb, s3) = (
+        m.sym("AWS/EC2"),
+        m.sym("AWS/EBS"),
+        m.sym("AWS/NATGateway"),
+        m.sym("AWS/ApplicationELB"),
+        m.sym("AWS/NetworkELB"),
+        m.sym("AWS/S3"),
+    );
+    let (avg, max, sum) = (m.sym("Average"), m.sym("Maximum"), m.sym("Sum"));
+    let (cpu, net_in, net_out) = (m.sym("CPUUtilization"), m.sym("NetworkIn"), m.sym("NetworkOut"));
+    let (reads, writes) = (m.sym("VolumeReadOps"), m.sym("VolumeWriteOps"));
+    let (bytes_out, requests, processed) =
+        (m.sym("BytesOutToDestination"), m.sym("RequestCount"), m.sym("ProcessedBytes"));
+
+    for inst in &plan.instances {
+        if inst.run_to <= inst.run_from {
+            continue;
+        }
+        let id = m.sym(&inst.id);
+        let tiny = inst.cpu.high < 6.0;
+        let mut series = Vec::with_capacity(inst.run_to - inst.run_from);
+        for h in inst.run_from..inst.run_to {
+            let busy = shape::busy(inst.region, h);
+            let mean = inst.cpu.low + (inst.cpu.high - inst.cpu.low) * busy;
+            let average = (mean * (1.0 + 0.12 * rng.normal())).clamp(0.1, 99.0);
+            let peak = if tiny {
+                (average * rng.range(1.4, 2.6)).min(14.5)
+            } else {
+                let spike = if rng.chance(0.02) { rng.range(15.0, 35.0) } else { 0.0 };
+                (average * rng.range(1.25, 1.9) + spike).min(100.0)
+            };
+            let traffic = 2.0e7 + inst.egress_gb_hour * 1.0e9 + average * 4.0e6;
+            let load = shape::diurnal(inst.region, h, &mut rng);
+            series.push((
+                h,
+                round_to(average, 3),
+                round_to(peak, 3),
+                (traffic * 0.4 * load).round(),
+                (traffic * load).round(),
+            ));
+        }
+        for (h, a, _, _, _) in &series {
+            m.push(id, ec2, cpu, avg, hour(*h), 3600, *a);
+        }
+        for (h, _, p, _, _) in &series {
+            m.push(id, ec2, cpu, max, hour(*h), 3600, *p);
+        }
+        for (h, _, _, i, _) in &series {
+            m.push(id, ec2, net_in, sum, hour(*h), 3600, *i);
+        }
+        for (h, _, _, _, o) in &series {
+            m.push(id, ec2, net_out, sum, hour(*h), 3600, *o);
+        }
+    }
+
+    for v in &plan.volumes {
+        let Some((from, to)) = v.metrics_hours else { continue };
+        let id = m.sym(&v.id);
+        let scale = (v.size_gib as f64).sqrt() * 150.0;
+        let region = v.region;
+        let values: Vec<(usize, f64, f64)> = (from..to)
+            .map(|h| {
+                let load = shape::diurnal(region, h, &mut rng);
+                ((h), (scale * 0.6 * load).round(), (scale * load).round())
+            })
+            .collect();
+        for (h, r, _) in &values {
+            m.push(id, ebs, reads, sum, hour(*h), 3600, *r);
+        }
+        for (h, _, w) in &values {
+            m.push(id, ebs, writes, sum, hour(*h), 3600, *w);
+        }
+    }
+
+    for n in &plan.nat_gateways {
+        let id = m.sym(&n.id);
+        for h in 0..HOURS {
+            let value =
+                if n.gb_hour > 0.0 { (n.gb_hour * shape::diurnal(n.region, h, &mut rng) * 1.0e9).round() } else { 0.0 };
+            m.push(id, nat, bytes_out, sum, hour(h), 3600, value);
+        }
+    }
+
+    for lb in &plan.load_balancers {
+        let id = m.sym(&lb.arn_suffix);
+        let application = lb.lb_type == "application";
+        if application && lb.load == 0.0 {
+            continue;
+        }
+        for h in 0..HOURS {
+            let load = shape::diurnal(lb.region, h, &mut rng);
+            if application {
+                m.push(id, alb, requests, sum, hour(h), 3600, (lb.load * load).round());
+            } else {
+                m.push(id, nlb, processed, sum, hour(h), 3600, (lb.load * load * 1.0e6).round());
+            }
+        }
+    }
+
+    let objects_metric = m.sym("NumberOfObjects/AllStorageTypes");
+    for b in &plan.buckets {
+        let id = m.sym(&b.name);
+        for class in &b.classes {
+            let metric = m.sym(&format!("BucketSizeBytes/{}", class.storage_type));
+            for day in 0..HOURS / 24 {
+                let gb = class.gb + class.growth_gb_day * day as f64;
+                m.push(
+                    id,
+                    s3,
+                    metric,
+                    avg,
+                    window_start() + chrono::Duration::days(day as i64),
+                    86_400,
+                    (gb * 1e9).round(),
+                );
+            }
+        }
+        let total_gb: f64 = b.classes.iter().map(|c| c.gb).sum();
+        let growth: f64 = b.classes.iter().map(|c| c.growth_gb_day).sum();
+        for day in 0..HOURS / 24 {
+            let objects = b.objects * (1.0 + growth / total_gb.max(1.0) * day as f64);
+            m.push(
+                id,
+                s3,
+                objects_metric,
+                avg,
+                window_start() + chrono::Duration::days(day as i64),
+                86_400,
+                objects.round(),
+            );
+        }
+    }
+    m.finish()
+}
