@@ -13,9 +13,9 @@ fn oracle() -> Value {
 }
 
 fn planted(oracle: &Value, kind: &str) -> BTreeMap<String, Option<f64>> {
-    oracle["planted"]
+    oracle["findings"]
         .as_array()
-        .expect("oracle.planted is a list")
+        .expect("oracle.findings is a list")
         .iter()
         .filter(|p| p["kind"] == kind)
         .map(|p| (p["resource_id"].as_str().unwrap().to_owned(), p["expected_monthly_savings"].as_f64()))

@@ -302,21 +302,18 @@ pub fn deduplicate(findings: &[Finding]) -> (Vec<bool>, Vec<Overlap>) {
             counted.push(true);
             continue;
         }
-        match winner.get(&finding.resource_key()) {
-            Some(&first) => {
-                counted.push(false);
-                overlaps.push(Overlap {
-                    account_id: finding.account_id.clone(),
-                    resource_id: finding.resource_id.clone(),
-                    counted_rule: findings[first].rule.clone(),
-                    skipped_rule: finding.rule.clone(),
-                    skipped_savings: finding.monthly_savings,
-                });
-            }
-            None => {
-                winner.insert(finding.resource_key(), index);
-                counted.push(true);
-            }
+        if let Some(&first) = winner.get(&finding.resource_key()) {
+            counted.push(false);
+            overlaps.push(Overlap {
+                account_id: finding.account_id.clone(),
+                resource_id: finding.resource_id.clone(),
+                counted_rule: findings[first].rule.clone(),
+                skipped_rule: finding.rule.clone(),
+                skipped_savings: finding.monthly_savings,
+            });
+        } else {
+            winner.insert(finding.resource_key(), index);
+            counted.push(true);
         }
     }
     (counted, overlaps)

@@ -5,7 +5,7 @@
 //! from them (a test fails when the two drift apart). Rules may rely on every
 //! column listed here being present with exactly this type; nothing else.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 use polars::prelude::{DataType, Schema, TimeUnit};
 use serde::{Deserialize, Serialize};
@@ -452,16 +452,17 @@ pub fn data_model_markdown() -> String {
          Timestamps are UTC. Money is in the snapshot's single currency (USD unless the manifest says otherwise).\n\n",
     );
     for table in Table::ALL {
-        out.push_str(&format!("## `{}`\n\n{}\n\n", table.name(), table.doc()));
+        let _ = write!(out, "## `{}`\n\n{}\n\n", table.name(), table.doc());
         out.push_str("| column | type | nullable | meaning |\n|---|---|---|---|\n");
         for c in table.columns() {
-            out.push_str(&format!(
-                "| `{}` | {} | {} | {} |\n",
+            let _ = writeln!(
+                out,
+                "| `{}` | {} | {} | {} |",
                 c.name,
                 c.ty,
                 if c.nullable { "yes" } else { "no" },
                 c.doc.replace('|', "\\|")
-            ));
+            );
         }
         out.push('\n');
     }

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
+use costwise_analyzer::Confidence::{High, Low, Medium};
 use costwise_analyzer::manifest::{Account, FORMAT_VERSION, Manifest, Period, Source, SourceKind};
 use costwise_analyzer::{Config, Dataset, Finding, Table, analyze};
 use polars::prelude::*;
@@ -122,7 +123,6 @@ fn unattached_volumes_are_priced_in_full_with_the_best_evidence() {
         assert!((f.monthly_savings - dollars).abs() < 1e-9, "{id}: {} != {dollars}", f.monthly_savings);
         assert_eq!(f.monthly_cost, f.monthly_savings, "{id}: deleting saves the whole cost");
     }
-    use costwise_analyzer::Confidence::{High, Medium};
     assert_eq!(by_id(&findings, "vol-a").confidence, High);
     assert_eq!(by_id(&findings, "vol-b").confidence, High);
     assert_eq!(by_id(&findings, "vol-c").confidence, Medium);
@@ -137,10 +137,10 @@ fn without_metrics_the_creation_date_is_a_low_confidence_lower_bound() {
     let analysis = analyze(&volumes_dataset(false), &Config::default()).unwrap();
     let findings = findings_of(&analysis, "unattached-ebs-volume");
     let c = by_id(&findings, "vol-c");
-    assert_eq!(c.confidence, costwise_analyzer::Confidence::Low);
+    assert_eq!(c.confidence, Low);
     assert!(c.title.contains("61 days"), "created 2026-09-01, as of 2026-11-01: {}", c.title);
     // vol-b has no detach record and no metrics now: it is reported from its creation date.
-    assert_eq!(by_id(&findings, "vol-b").confidence, costwise_analyzer::Confidence::Low);
+    assert_eq!(by_id(&findings, "vol-b").confidence, Low);
 }
 
 #[test]

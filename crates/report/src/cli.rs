@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
+use chrono::Timelike as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use costwise_analyzer::{Analysis, Config, Dataset, analyze};
 
@@ -68,6 +69,8 @@ pub enum Command {
     Rules(RulesArgs),
     /// Print the snapshot data model (every table and column) as Markdown.
     Schema,
+    /// Build a snapshot from billing exports (CUR 2.0, legacy CUR, FOCUS) and AWS CLI JSON dumps.
+    Import(ImportArgs),
 }
 
 /// Where the data and settings come from.
@@ -125,6 +128,27 @@ pub struct RulesArgs {
     id: Option<String>,
 }
 
+/// `costwise import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Files or directories to import; directories are walked recursively. Billing files are
+    /// recognized by their columns, AWS CLI dumps by their file names (docs/import-aws-cli.md).
+    #[arg(required = true, value_name = "PATH")]
+    inputs: Vec<PathBuf>,
+    /// Snapshot directory to write (an existing snapshot there is replaced atomically).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Account id for CLI dumps whose path and content do not say which account they are from.
+    #[arg(long, value_name = "ID")]
+    account: Option<String>,
+    /// Region for CLI dumps whose path and content do not say which region they are from.
+    #[arg(long, value_name = "REGION")]
+    region: Option<String>,
+    /// Description recorded in the snapshot manifest.
+    #[arg(long)]
+    description: Option<String>,
+}
+
 /// How a command that ran went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -180,6 +204,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
         Command::Demo(args) => run_demo(args, cli.quiet),
         Command::Rules(args) => run_rules(args),
         Command::Schema => run_schema(),
+        Command::Import(args) => run_import(args, cli.quiet),
     }
 }
 
@@ -326,6 +351,49 @@ fn run_rules(args: &RulesArgs) -> anyhow::Result<Outcome> {
         }
     };
     print_stdout(&text)?;
+    Ok(Outcome::Complete)
+}
+
+fn run_import(args: &ImportArgs, quiet: bool) -> anyhow::Result<Outcome> {
+    use costwise_analyzer::ingest::{ImportOptions, aws_cli::CliScope, import};
+    use costwise_analyzer::manifest::TableStatus;
+
+    // The import moment is the one place the wall clock enters a snapshot: it is when the
+    // inventory was observed, and the "as of" of a snapshot without billing data.
+    let now = chrono::Utc::now().naive_utc();
+    let created_at = now.with_nanosecond(0).unwrap_or(now);
+    let options = ImportOptions {
+        scope: CliScope { account_id: args.account.clone(), region: args.region.clone() },
+        created_at,
+        description: args.description.clone(),
+    };
+    let summary = import(&args.inputs, &args.out, &options)?;
+    for path in &summary.ignored {
+        eprintln!("warning: ignored {} (neither a billing file nor a known AWS CLI dump)", path.display());
+    }
+    if !quiet {
+        let manifest = &summary.manifest;
+        for input in &manifest.source.inputs {
+            eprintln!("  {} rows  {}  ({})", input.rows, input.path, input.format);
+        }
+        let present: Vec<String> = manifest
+            .tables
+            .iter()
+            .filter_map(|(table, status)| match status {
+                TableStatus::Present { rows } => Some(format!("{table} ({rows})")),
+                TableStatus::Absent { .. } => None,
+            })
+            .collect();
+        eprintln!(
+            "Imported {} input(s): {} account(s), period {} to {}; tables: {}",
+            manifest.source.inputs.len(),
+            manifest.accounts.len(),
+            manifest.period.start.format("%Y-%m-%d %H:%M"),
+            manifest.period.end.format("%Y-%m-%d %H:%M"),
+            present.join(", ")
+        );
+    }
+    print_stdout(&format!("{}\n", args.out.display()))?;
     Ok(Outcome::Complete)
 }
 

@@ -1,19 +1,89 @@
-//! Where the bundled demo snapshot lives.
+//! The bundled demo account, compiled into the binary.
 //!
-//! Kept in one function so that switching from the in-repo fixture to a copy
-//! embedded in the binary touches nothing else.
+//! `costwise demo` must work from any directory and from an installed binary,
+//! not only inside a checkout, so the snapshot in `fixtures/demo` is embedded
+//! with `include_bytes!` and unpacked on first use into a cache directory
+//! named after a hash of its contents (a rebuilt binary with a new demo never
+//! reads a stale copy). Unpacking is atomic: files go to a staging directory
+//! that is renamed into place.
 
+use std::fs;
 use std::path::PathBuf;
 
-use anyhow::ensure;
+use anyhow::Context as _;
 
-/// The demo snapshot directory.
+macro_rules! demo_files {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/demo/", $name)) as &[u8])),*]
+    };
+}
+
+/// Every file of the demo snapshot: the manifest and one Parquet file per table.
+static DEMO_FILES: &[(&str, &[u8])] = demo_files!(
+    "manifest.json",
+    "costs.parquet",
+    "instances.parquet",
+    "volumes.parquet",
+    "snapshots.parquet",
+    "images.parquet",
+    "addresses.parquet",
+    "load_balancers.parquet",
+    "nat_gateways.parquet",
+    "buckets.parquet",
+    "reservations.parquet",
+    "savings_plans.parquet",
+    "metrics.parquet",
+);
+
+/// The demo snapshot directory, unpacked if needed.
 pub fn snapshot_dir() -> anyhow::Result<PathBuf> {
-    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/demo"));
-    ensure!(
-        dir.join("manifest.json").is_file(),
-        "{}: the demo snapshot is missing (it is generated into fixtures/demo by the costwise-synth crate)",
-        dir.display()
-    );
-    Ok(dir)
+    let parent = std::env::temp_dir();
+    let cache = parent.join(format!("costwise-demo-{:016x}", content_hash()));
+    if cache.join("manifest.json").is_file() {
+        return Ok(cache);
+    }
+    let staging = tempfile::Builder::new()
+        .prefix(".costwise-demo-")
+        .tempdir_in(&parent)
+        .with_context(|| format!("creating a directory in {}", parent.display()))?;
+    for (name, bytes) in DEMO_FILES {
+        let path = staging.path().join(name);
+        fs::write(&path, bytes).with_context(|| format!("unpacking the demo snapshot to {}", path.display()))?;
+    }
+    let staged = staging.keep();
+    if let Err(e) = fs::rename(&staged, &cache) {
+        // Another process unpacked the same demo first: use theirs.
+        let _ = fs::remove_dir_all(&staged);
+        if !cache.join("manifest.json").is_file() {
+            return Err(e).with_context(|| format!("unpacking the demo snapshot to {}", cache.display()));
+        }
+    }
+    Ok(cache)
+}
+
+/// FNV-1a over every embedded file's name and bytes.
+fn content_hash() -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for (name, bytes) in DEMO_FILES {
+        for byte in name.as_bytes().iter().chain(*bytes) {
+            hash ^= u64::from(*byte);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    hash
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embedded_demo_unpacks_into_a_loadable_snapshot() {
+        let dir = snapshot_dir().unwrap();
+        assert_eq!(snapshot_dir().unwrap(), dir, "second call reuses the unpacked copy");
+        let dataset = costwise_analyzer::Dataset::open(&dir).unwrap();
+        for table in costwise_analyzer::Table::ALL {
+            assert!(dataset.has(table), "demo has table {table}");
+        }
+    }
 }

@@ -243,7 +243,7 @@ fn resources(count: usize, seed: u64) -> Vec<Resource> {
                         1.0,
                         rng.range(0.07, 0.5) * mult,
                     );
-                    r.instance_type = class.to_owned();
+                    class.clone_into(&mut r.instance_type);
                     r
                 }
                 94..=95 => base(
@@ -317,6 +317,7 @@ pub fn write_cur2(dir: &Path, rows: usize, seed: u64) -> anyhow::Result<CurExpor
 }
 
 /// [`write_cur2`] with a chosen part size.
+#[allow(clippy::many_single_char_names)]
 pub fn write_cur2_parts(dir: &Path, rows: usize, seed: u64, rows_per_part: usize) -> anyhow::Result<CurExport> {
     anyhow::ensure!(rows > 0, "--rows must be at least 1");
     anyhow::ensure!(rows_per_part > 0, "rows per part must be at least 1");

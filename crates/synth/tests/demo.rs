@@ -131,7 +131,7 @@ fn oracle_matches_the_inventory() {
                 assert_eq!(lookup(&volumes, "volume_id", id, "state").as_deref(), Some("in-use"), "{id}");
             }
             "stopped-instance" => {
-                assert_eq!(lookup(&instances, "instance_id", id, "state").as_deref(), Some("stopped"), "{id}")
+                assert_eq!(lookup(&instances, "instance_id", id, "state").as_deref(), Some("stopped"), "{id}");
             }
             "previous-generation-instance" | "overprovisioned-instance" => {
                 assert_eq!(lookup(&instances, "instance_id", id, "state").as_deref(), Some("running"), "{id}");

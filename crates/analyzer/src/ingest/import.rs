@@ -72,11 +72,12 @@ pub fn plan(inputs: &[PathBuf]) -> Result<ImportPlan> {
 
 fn classify(path: PathBuf, plan: &mut ImportPlan, explicit: bool) {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_ascii_lowercase();
+    let has_suffix = |suffix: &str| name.len() > suffix.len() && name.ends_with(suffix);
     if is_cli_dump(&path) {
         plan.cli_dumps.push(path);
-    } else if name.ends_with(".parquet") || name.ends_with(".csv") || name.ends_with(".csv.gz") {
+    } else if has_suffix(".parquet") || has_suffix(".csv") || has_suffix(".csv.gz") {
         plan.billing.push(path);
-    } else if explicit && name.ends_with(".json") {
+    } else if explicit && has_suffix(".json") {
         // An explicitly named JSON file that is not a known dump: let the CLI reader explain.
         plan.cli_dumps.push(path);
     } else {

@@ -90,8 +90,11 @@ pub struct RuleSpec {
     pub category: Category,
     /// The rule's documentation (its module doc comment).
     pub doc: String,
-    configure: fn(Option<&toml::Value>) -> Result<Box<dyn ConfiguredRule>, String>,
+    configure: ConfigureFn,
 }
+
+/// Resolves a rule's options table into a runnable rule.
+type ConfigureFn = fn(Option<&toml::Value>) -> Result<Box<dyn ConfiguredRule>, String>;
 
 impl fmt::Debug for RuleSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

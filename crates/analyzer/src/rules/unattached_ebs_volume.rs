@@ -32,6 +32,8 @@
 //! - `min-days-unattached` (default 7): minimum days unattached before a
 //!   volume is reported. Short gaps are normal during maintenance.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDateTime;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -248,12 +250,12 @@ fn unattached_since(
 struct MetricActivity {
     /// Start of the EBS metrics window, when EBS metrics were collected at all.
     window_start: Option<NaiveDateTime>,
-    last_seen: std::collections::HashMap<String, NaiveDateTime>,
+    last_seen: HashMap<String, NaiveDateTime>,
 }
 
 impl MetricActivity {
     fn load(dataset: &Dataset, volumes: &DataFrame) -> Result<Self, Error> {
-        let empty = Self { window_start: None, last_seen: Default::default() };
+        let empty = Self { window_start: None, last_seen: HashMap::default() };
         let Some(metrics) = dataset.table(Table::Metrics) else { return Ok(empty) };
         let ebs = metrics.filter(col("namespace").eq(lit("AWS/EBS")));
         let window = ebs

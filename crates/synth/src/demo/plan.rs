@@ -597,6 +597,7 @@ enum Life {
     TerminatedAt(usize),
 }
 
+#[allow(clippy::too_many_arguments)] // one row of the fleet table
 const fn g(
     account: usize,
     region: Region,
@@ -867,6 +868,7 @@ fn push_oracle(
 }
 
 /// Data volumes on busy instances, plus the unattached ones.
+#[allow(clippy::type_complexity, clippy::items_after_statements)] // literal tables of planted volumes
 fn add_data_volumes(plan: &mut Plan, ids: &mut Ids, rng: &mut Rng, rates: &Rates) {
     // Attached data volumes: (app, type, size, iops, throughput).
     let attached: &[(&str, &'static str, i64, Option<i64>, Option<i64>)] = &[
@@ -1327,6 +1329,7 @@ fn std_class(gb: f64, growth: f64) -> StorageClass {
     class("StandardStorage", "TimedStorage-ByteHrs", "s3.storage_gb_month.standard_first_50tb", gb, growth)
 }
 
+#[allow(clippy::items_after_statements)] // the bucket table's row type sits next to the table
 fn add_buckets(plan: &mut Plan) {
     let ia = |gb| class("StandardIAStorage", "TimedStorage-SIA-ByteHrs", "s3.storage_gb_month.standard_ia", gb, 0.0);
     let glacier =
@@ -1477,6 +1480,7 @@ fn add_buckets(plan: &mut Plan) {
     }
 }
 
+#[allow(clippy::type_complexity)] // a literal table
 fn add_databases(plan: &mut Plan) {
     let dbs: &[(usize, Region, &str, &'static str, &'static str, bool, f64, &'static str)] = &[
         (0, US_EAST_1, "orders-prod", "db.r6g.xlarge", "PostgreSQL", true, 500.0, "platform"),

@@ -64,6 +64,7 @@ fn account_ids(accounts: impl Iterator<Item = usize>) -> Vec<String> {
 }
 
 /// Builds every inventory table.
+#[allow(clippy::many_single_char_names)] // one short name per table keeps the column lists readable
 pub fn inventory(plan: &Plan) -> PolarsResult<Vec<(costwise_analyzer::Table, DataFrame)>> {
     use costwise_analyzer::Table;
     let live: Vec<_> = plan.instances.iter().filter(|i| i.state.is_some()).collect();
@@ -305,6 +306,7 @@ impl Metrics {
         i
     }
 
+    #[allow(clippy::too_many_arguments)] // one argument per column
     fn push(
         &mut self,
         resource: u32,
