@@ -374,7 +374,7 @@ fn run_import(args: &ImportArgs, quiet: bool) -> anyhow::Result<Outcome> {
     if !quiet {
         let manifest = &summary.manifest;
         for input in &manifest.source.inputs {
-            eprintln!("  {} rows  {}  ({})", input.rows, input.path, input.format);
+            eprintln!("  {}: {} ({} rows)", input.format, input.path, input.rows);
         }
         let present: Vec<String> = manifest
             .tables

@@ -315,6 +315,9 @@ impl ReportView {
         let totals = &analysis.totals;
         let savings_share = match totals.savings_pct {
             Some(pct) => format!("{} of spend", percent(pct)),
+            None if analysis.coverage.tables.contains_key(&costwise_analyzer::Table::Costs) => {
+                "share of spend unknown: no billed spend in the last 30 days of the data".to_owned()
+            }
             None => "share of spend unknown: this snapshot has no billing data".to_owned(),
         };
         let skipped: HashSet<(&str, &str, &str)> = analysis
