@@ -66,6 +66,13 @@ fn demo_report_matches_the_generators_oracle() {
     let spend = findings["totals"]["monthly_spend"].as_f64().unwrap();
     assert!((total - reported.values().sum::<f64>()).abs() < 0.01, "headline = sum of counted findings");
     assert!((3_500.0..7_000.0).contains(&spend), "demo bills about $5,000/month, got {spend:.0}");
+    let budget = findings["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "spend-overview" && f["resource_type"] == "budget")
+        .expect("the demo's $6,000 budget is forecast to be exceeded");
+    assert_eq!(budget["monthly_savings"].as_f64(), Some(0.0), "a budget alert is not a saving");
     let html = std::fs::read_to_string(&page).unwrap();
     assert!(html.contains("Potential savings"), "headline present");
     for id in reported.keys() {

@@ -292,7 +292,7 @@ fn run_report(args: &ReportArgs, quiet: bool) -> anyhow::Result<Outcome> {
 
 fn run_demo(args: &DemoArgs, quiet: bool) -> anyhow::Result<Outcome> {
     let snapshot = crate::demo::snapshot_dir()?;
-    let analysis = analyze_snapshot(&snapshot, &Config::default())?;
+    let analysis = analyze_snapshot(&snapshot, &crate::demo::config()?)?;
     let page = write_report(&analysis, &args.out, quiet)?;
     print_stdout(&format!("{}\n", page.display()))?;
     Ok(outcome(&analysis))

@@ -35,6 +35,15 @@ static DEMO_FILES: &[(&str, &[u8])] = demo_files!(
     "metrics.parquet",
 );
 
+/// The demo account's settings (`fixtures/demo-config.toml`).
+static DEMO_CONFIG: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/demo-config.toml"));
+
+/// The configuration the demo runs with: a monthly budget, as a team would set one.
+pub fn config() -> anyhow::Result<costwise_analyzer::Config> {
+    costwise_analyzer::Config::parse(DEMO_CONFIG, Some(std::path::Path::new("fixtures/demo-config.toml")))
+        .context("the bundled demo configuration")
+}
+
 /// The demo snapshot directory, unpacked if needed.
 pub fn snapshot_dir() -> anyhow::Result<PathBuf> {
     let parent = std::env::temp_dir();
@@ -85,5 +94,11 @@ mod tests {
         for table in costwise_analyzer::Table::ALL {
             assert!(dataset.has(table), "demo has table {table}");
         }
+    }
+
+    #[test]
+    fn the_demo_config_sets_a_budget() {
+        let config = config().unwrap();
+        assert!(config.rule_options["spend-overview"].get("monthly-budget").is_some());
     }
 }
