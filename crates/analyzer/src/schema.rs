@@ -440,6 +440,18 @@ static METRICS: &[Column] = &[
     req("value", F64, "The datapoint."),
 ];
 
+const MANIFEST_DOC: &str = "## `manifest.json`\n\n\
+| field | meaning |\n|---|---|\n\
+| `format_version` | snapshot format version (1); a build refuses versions it does not know |\n\
+| `created_at` | when the snapshot was written (UTC) |\n\
+| `source` | `kind` (`import`, `collect` or `synthetic`), a `description`, and `inputs`: every file or API read, with its detected `format` and `rows` |\n\
+| `accounts` | accounts covered: `id` and, where known, `name` |\n\
+| `regions` | regions covered |\n\
+| `period` | `start` (inclusive) and `end` (exclusive) of the billing and metric data; `end` is the \"as of\" time every rule measures ages against |\n\
+| `currency` | the one currency of every cost column |\n\
+| `tables` | every table: `{\"status\": \"present\", \"rows\": N}` or `{\"status\": \"absent\", \"reason\": ...}` |\n\
+| `data_gaps` | known holes: optional `table`, `account_id`, `region`, and the `reason` (a region denied, metrics not collected, ...) |\n\n";
+
 /// Renders the data-model documentation (`docs/data-model.md`) from the schema.
 pub fn data_model_markdown() -> String {
     let mut out = String::from(
@@ -451,6 +463,7 @@ pub fn data_model_markdown() -> String {
          Every present table has exactly the columns below, in this order and with these types. \
          Timestamps are UTC. Money is in the snapshot's single currency (USD unless the manifest says otherwise).\n\n",
     );
+    out.push_str(MANIFEST_DOC);
     for table in Table::ALL {
         let _ = write!(out, "## `{}`\n\n{}\n\n", table.name(), table.doc());
         out.push_str("| column | type | nullable | meaning |\n|---|---|---|---|\n");
