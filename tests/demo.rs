@@ -74,6 +74,15 @@ fn demo_report_matches_the_generators_oracle() {
         .expect("the demo's $6,000 budget is forecast to be exceeded");
     assert_eq!(budget["monthly_savings"].as_f64(), Some(0.0), "a budget alert is not a saving");
     let html = std::fs::read_to_string(&page).unwrap();
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("reports/sample");
+    for file in ["findings.json", "report.html"] {
+        let fresh = std::fs::read_to_string(out.path().join(file)).unwrap();
+        let committed = std::fs::read_to_string(sample.join(file)).unwrap_or_default();
+        assert!(
+            fresh == committed,
+            "reports/sample/{file} is stale; regenerate it with `cargo run --release -- demo --out reports/sample`"
+        );
+    }
     assert!(html.contains("Potential savings"), "headline present");
     for id in reported.keys() {
         assert!(html.contains(id.as_str()), "{id} shown on the page");

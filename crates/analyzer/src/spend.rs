@@ -105,6 +105,15 @@ pub struct MonthToDate {
     pub to_date_variance: Option<f64>,
 }
 
+/// Rounds an aggregate to 1/100 of a cent.
+///
+/// Polars sums in parallel, so the last bits of a float sum depend on thread
+/// scheduling; rounding keeps every figure (and `findings.json`) identical
+/// from run to run while staying far below anything a reader would see.
+pub fn stable(value: f64) -> f64 {
+    (value * 10_000.0).round() / 10_000.0
+}
+
 /// Friendly names for the product codes people meet most.
 pub fn service_label(code: &str) -> &str {
     match code {
@@ -167,8 +176,8 @@ pub fn overview(dataset: &Dataset, budget: Option<f64>) -> Result<Option<SpendOv
     let by_service = breakdown(window.clone(), "service", None)?;
     let by_account = breakdown(window.clone(), "account_id", Some("account_name"))?;
     let by_region = breakdown(window, "region", None)?;
-    let window_cost: f64 = by_service.iter().map(|s| s.cost).sum();
-    let monthly_run_rate = if window_days > 0.0 { window_cost / window_days * DAYS_PER_MONTH } else { 0.0 };
+    let window_cost = stable(by_service.iter().map(|s| s.cost).sum());
+    let monthly_run_rate = stable(if window_days > 0.0 { window_cost / window_days * DAYS_PER_MONTH } else { 0.0 });
 
     let daily = daily(costs.clone())?;
     let week_over_week = week_over_week(costs.clone(), data_end)?;
@@ -208,11 +217,11 @@ fn breakdown(frame: LazyFrame, key: &str, label: Option<&str>) -> Result<Vec<Sli
     let keys = df.column(key).and_then(|c| c.str().cloned()).during(|| format!("spend by {key}"))?;
     let costs = df.column("cost").and_then(|c| c.f64().cloned()).during(|| format!("spend by {key}"))?;
     let labels = label.and_then(|_| df.column("label").ok().and_then(|c| c.str().ok().cloned()));
-    let total: f64 = costs.iter().flatten().sum();
+    let total = stable(costs.iter().flatten().sum());
     let mut out = Vec::with_capacity(df.height());
     for i in 0..df.height() {
         let key_value = keys.get(i).unwrap_or("unknown").to_owned();
-        let cost = costs.get(i).unwrap_or(0.0);
+        let cost = stable(costs.get(i).unwrap_or(0.0));
         let label = labels.as_ref().and_then(|l| l.get(i)).map_or_else(
             || if key == "service" { service_label(&key_value).to_owned() } else { key_value.clone() },
             str::to_owned,
@@ -221,7 +230,7 @@ fn breakdown(frame: LazyFrame, key: &str, label: Option<&str>) -> Result<Vec<Sli
             key: key_value,
             label,
             cost,
-            share_pct: if total == 0.0 { 0.0 } else { cost / total * 100.0 },
+            share_pct: if total == 0.0 { 0.0 } else { stable(cost / total * 100.0) },
         });
     }
     // Ties broken by key so output is stable.
@@ -242,7 +251,7 @@ fn daily(frame: LazyFrame) -> Result<Vec<DailyCost>> {
     Ok((0..df.height())
         .filter_map(|i| {
             let days = dates.phys.get(i)?;
-            Some(DailyCost { date: epoch + Duration::days(i64::from(days)), cost: costs.get(i).unwrap_or(0.0) })
+            Some(DailyCost { date: epoch + Duration::days(i64::from(days)), cost: stable(costs.get(i).unwrap_or(0.0)) })
         })
         .collect())
 }
@@ -265,16 +274,16 @@ fn week_over_week(frame: LazyFrame, end: NaiveDateTime) -> Result<Vec<WeekChange
     let mut out: Vec<WeekChange> = (0..df.height())
         .map(|i| {
             let service = services.get(i).unwrap_or("unknown").to_owned();
-            let previous_week = previous.get(i).unwrap_or(0.0);
-            let last_week = last.get(i).unwrap_or(0.0);
-            let change = last_week - previous_week;
+            let previous_week = stable(previous.get(i).unwrap_or(0.0));
+            let last_week = stable(last.get(i).unwrap_or(0.0));
+            let change = stable(last_week - previous_week);
             WeekChange {
                 label: service_label(&service).to_owned(),
                 service,
                 previous_week,
                 last_week,
                 change,
-                change_pct: (previous_week.abs() > f64::EPSILON).then(|| change / previous_week * 100.0),
+                change_pct: (previous_week.abs() > f64::EPSILON).then(|| stable(change / previous_week * 100.0)),
             }
         })
         .collect();
@@ -304,11 +313,11 @@ fn month_to_date(frame: LazyFrame, end: NaiveDateTime, budget: Option<f64>) -> R
         ])
         .collect()
         .during(|| "spend overview: month to date".into())?;
-    let cost_to_date = scalar_f64(&df, "mtd");
-    let daily_rate = scalar_f64(&df, "week") / 7.0;
+    let cost_to_date = stable(scalar_f64(&df, "mtd"));
+    let daily_rate = stable(scalar_f64(&df, "week")) / 7.0;
     let remaining_days = (f64::from(days_in_month) - days_elapsed).max(0.0);
-    let forecast = cost_to_date + daily_rate * remaining_days;
-    let forecast_variance = budget.map(|b| forecast - b);
+    let forecast = stable(cost_to_date + daily_rate * remaining_days);
+    let forecast_variance = budget.map(|b| stable(forecast - b));
     Ok(MonthToDate {
         month_start,
         days_elapsed,
@@ -317,8 +326,8 @@ fn month_to_date(frame: LazyFrame, end: NaiveDateTime, budget: Option<f64>) -> R
         forecast,
         budget,
         forecast_variance,
-        forecast_variance_pct: budget.filter(|b| *b > 0.0).map(|b| (forecast - b) / b * 100.0),
-        to_date_variance: budget.map(|b| cost_to_date - b * days_elapsed / f64::from(days_in_month)),
+        forecast_variance_pct: budget.filter(|b| *b > 0.0).map(|b| stable((forecast - b) / b * 100.0)),
+        to_date_variance: budget.map(|b| stable(cost_to_date - b * days_elapsed / f64::from(days_in_month))),
     })
 }
 

@@ -64,20 +64,20 @@ proptest! {
         let dataset = costs_dataset(&rows);
         let overview = spend::overview(&dataset, Some(1000.0)).unwrap().unwrap();
         let sum = |slices: &[spend::Slice]| slices.iter().map(|s| s.cost).sum::<f64>();
-        prop_assert!((sum(&overview.by_service) - overview.window_cost).abs() < 1e-6);
-        prop_assert!((sum(&overview.by_account) - overview.window_cost).abs() < 1e-6);
-        prop_assert!((sum(&overview.by_region) - overview.window_cost).abs() < 1e-6);
+        prop_assert!((sum(&overview.by_service) - overview.window_cost).abs() < 1e-3);
+        prop_assert!((sum(&overview.by_account) - overview.window_cost).abs() < 1e-3);
+        prop_assert!((sum(&overview.by_region) - overview.window_cost).abs() < 1e-3);
         let all: f64 = rows.iter().map(|r| r.4).sum();
         let daily: f64 = overview.daily.iter().map(|d| d.cost).sum();
-        prop_assert!((daily - all).abs() < 1e-6, "daily trend covers every row");
+        prop_assert!((daily - all).abs() < 1e-3, "daily trend covers every row (figures rounded to 1/100 cent)");
         for w in &overview.week_over_week {
-            prop_assert!((w.change - (w.last_week - w.previous_week)).abs() < 1e-9);
+            prop_assert!((w.change - (w.last_week - w.previous_week)).abs() < 1e-4);
         }
         let mtd = &overview.month_to_date;
         let last_week: f64 = overview.week_over_week.iter().map(|w| w.last_week).sum();
         let remaining = f64::from(mtd.days_in_month) - mtd.days_elapsed;
-        prop_assert!((mtd.forecast - (mtd.cost_to_date + last_week / 7.0 * remaining)).abs() < 1e-6);
-        prop_assert_eq!(mtd.forecast_variance, Some(mtd.forecast - 1000.0));
+        prop_assert!((mtd.forecast - (mtd.cost_to_date + last_week / 7.0 * remaining)).abs() < 1e-3);
+        prop_assert!((mtd.forecast_variance.unwrap() - (mtd.forecast - 1000.0)).abs() < 1e-4);
     }
 }
 
