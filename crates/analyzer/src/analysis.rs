@@ -479,21 +479,8 @@ mod tests {
 
     #[test]
     fn failing_and_panicking_rules_are_reported_while_the_others_run() {
-        let manifest = crate::manifest::Manifest {
-            format_version: crate::manifest::FORMAT_VERSION,
-            created_at: chrono::NaiveDateTime::default(),
-            source: crate::manifest::Source {
-                kind: crate::manifest::SourceKind::Synthetic,
-                description: String::new(),
-                inputs: vec![],
-            },
-            accounts: vec![],
-            regions: vec![],
-            period: Period { start: chrono::NaiveDateTime::default(), end: chrono::NaiveDateTime::default() },
-            currency: "USD".into(),
-            tables: BTreeMap::new(),
-            data_gaps: vec![],
-        };
+        let period = Period { start: NaiveDateTime::default(), end: NaiveDateTime::default() };
+        let manifest = crate::manifest::Manifest::in_memory("failing rules", vec![], period);
         let dataset = Dataset::from_frames(manifest, []).unwrap();
         let specs = [
             RuleSpec::of::<Failing>("//! Fails."),

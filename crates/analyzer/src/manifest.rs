@@ -39,6 +39,25 @@ pub struct Manifest {
     pub data_gaps: Vec<DataGap>,
 }
 
+impl Manifest {
+    /// A manifest for data built in memory (tests, tools embedding the
+    /// analyzer): USD, no tables yet (`Dataset::from_frames` fills them in),
+    /// created at the period's end.
+    pub fn in_memory(description: impl Into<String>, accounts: Vec<Account>, period: Period) -> Self {
+        Self {
+            format_version: FORMAT_VERSION,
+            created_at: period.end,
+            source: Source { kind: SourceKind::Synthetic, description: description.into(), inputs: vec![] },
+            accounts,
+            regions: vec![],
+            period,
+            currency: "USD".into(),
+            tables: BTreeMap::new(),
+            data_gaps: vec![],
+        }
+    }
+}
+
 /// Where a snapshot's data came from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{NaiveDate, NaiveDateTime};
 use costwise_analyzer::analysis::deduplicate;
-use costwise_analyzer::manifest::{FORMAT_VERSION, Manifest, Period, Source, SourceKind};
+use costwise_analyzer::manifest::{Manifest, Period};
 use costwise_analyzer::prices::{PriceBook, PriceSource};
 use costwise_analyzer::{Category, Confidence, Dataset, Finding, Remediation, Risk, Table, spend};
 use polars::prelude::*;
@@ -134,16 +134,6 @@ fn costs_dataset(rows: &[(i64, usize, usize, usize, f64)]) -> Dataset {
     ])
     .unwrap();
     let end = start() + chrono::Duration::days(40);
-    let manifest = Manifest {
-        format_version: FORMAT_VERSION,
-        created_at: end,
-        source: Source { kind: SourceKind::Synthetic, description: String::new(), inputs: vec![] },
-        accounts: vec![],
-        regions: vec![],
-        period: Period { start: start(), end },
-        currency: "USD".into(),
-        tables: BTreeMap::new(),
-        data_gaps: vec![],
-    };
+    let manifest = Manifest::in_memory("property test", vec![], Period { start: start(), end });
     Dataset::from_frames(manifest, [(Table::Costs, frame)]).unwrap()
 }

@@ -1,11 +1,9 @@
 //! Rule behaviour on small, hand-built datasets whose right answers are
 //! computed by hand in the comments below.
 
-use std::collections::BTreeMap;
-
 use chrono::{NaiveDate, NaiveDateTime};
 use costwise_analyzer::Confidence::{High, Low, Medium};
-use costwise_analyzer::manifest::{Account, FORMAT_VERSION, Manifest, Period, Source, SourceKind};
+use costwise_analyzer::manifest::{Account, Manifest, Period};
 use costwise_analyzer::{Config, Dataset, Finding, Table, analyze};
 use polars::prelude::*;
 
@@ -14,17 +12,8 @@ fn at(month: u32, day: u32) -> NaiveDateTime {
 }
 
 fn manifest(start: NaiveDateTime, end: NaiveDateTime) -> Manifest {
-    Manifest {
-        format_version: FORMAT_VERSION,
-        created_at: end,
-        source: Source { kind: SourceKind::Synthetic, description: "rules test".into(), inputs: vec![] },
-        accounts: vec![Account { id: "111111111111".into(), name: Some("prod".into()) }],
-        regions: vec!["us-east-1".into(), "eu-west-1".into()],
-        period: Period { start, end },
-        currency: "USD".into(),
-        tables: BTreeMap::new(),
-        data_gaps: vec![],
-    }
+    let accounts = vec![Account { id: "111111111111".into(), name: Some("prod".into()) }];
+    Manifest::in_memory("rules test", accounts, Period { start, end })
 }
 
 fn ts(values: &[Option<NaiveDateTime>]) -> Vec<Option<i64>> {
