@@ -79,6 +79,7 @@ fn main() -> anyhow::Result<()> {
             let result = bench::run(&input, &snapshot)?;
             println!("rows:      {}", result.rows);
             println!("import:    {:.2} s", result.import.as_secs_f64());
+            println!("  of which read_billing (detect + validate): {:.2} s", result.read.as_secs_f64());
             println!("summarize: {:.2} s", result.summarize.as_secs_f64());
             if let Some(o) = result.overview {
                 println!("run rate:  ${:.2}/month over {:.1} days", o.monthly_run_rate, o.window_days);
