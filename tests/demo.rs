@@ -71,7 +71,7 @@ fn demo_report_matches_the_generators_oracle() {
         .unwrap()
         .iter()
         .find(|f| f["rule"] == "spend-overview" && f["resource_type"] == "budget")
-        .expect("the demo's $6,000 budget is forecast to be exceeded");
+        .expect("the demo's $5,500 budget is forecast to be exceeded");
     assert_eq!(budget["monthly_savings"].as_f64(), Some(0.0), "a budget alert is not a saving");
     let html = std::fs::read_to_string(&page).unwrap();
     let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("reports/sample");

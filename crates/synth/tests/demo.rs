@@ -161,6 +161,10 @@ fn oracle_matches_the_inventory() {
                 assert!(billed.contains(id), "{id} not billed");
             }
             "heavy-s3-egress" => assert!(lookup(&buckets, "bucket", id, "bucket").is_some(), "{id}"),
+            "spend-spike" => {
+                assert_eq!(id, "AWSDataTransfer");
+                assert!(f.expected_monthly_savings.is_none(), "a spike is an alert, not a saving");
+            }
             other => panic!("unexpected kind {other}"),
         }
     }
@@ -175,6 +179,7 @@ fn oracle_matches_the_inventory() {
         ("overprovisioned-instance", 4),
         ("previous-generation-instance", 6),
         ("recently-detached-ebs-volume", 2),
+        ("spend-spike", 1),
         ("steady-on-demand-usage", 3),
         ("stopped-instance", 8),
         ("unattached-ebs-volume", 6),
@@ -264,6 +269,20 @@ fn monthly_bill_lands_in_the_intended_ranges() {
     assert!((5_000.0..=7_000.0).contains(&total), "total ${total:.2}/month");
     let overview = costwise_analyzer::spend::overview(&ds, None).unwrap().unwrap();
     assert!((overview.monthly_run_rate - total).abs() < 1.0, "{} vs {total}", overview.monthly_run_rate);
+}
+
+#[test]
+fn data_transfer_spikes_in_the_last_week() {
+    let g = generated();
+    let ds = Dataset::open(&g.snapshot).unwrap();
+    let overview = costwise_analyzer::spend::overview(&ds, None).unwrap().unwrap();
+    let dt = overview.week_over_week.iter().find(|w| w.service == "AWSDataTransfer").expect("AWSDataTransfer week");
+    assert!(dt.change >= 60.0, "weekly increase ${:.2}", dt.change);
+    assert!(dt.change_pct.unwrap() >= 40.0, "weekly increase {:?}%", dt.change_pct);
+    // Only the planted service spikes.
+    for w in overview.week_over_week.iter().filter(|w| w.service != "AWSDataTransfer") {
+        assert!(w.change < 50.0 || w.change_pct.unwrap_or(0.0) < 25.0, "{} moved {:?}", w.service, w.change_pct);
+    }
 }
 
 #[test]

@@ -17,7 +17,7 @@ use chrono::{Datelike, NaiveDate};
 
 use super::plan::{
     ACCOUNTS, CW_LOGS_INGEST_GB, CW_METRIC_MONTH, HOURS, HOURS_PER_MONTH, Instance, Plan, Pricing, RDS_GP2_GB_MONTH,
-    Rates, Region, hour, round6,
+    Rates, Region, SURGE_START, hour, round6,
 };
 use super::shape;
 use crate::cur2::{
@@ -647,11 +647,12 @@ fn buckets(ctx: &mut Ctx<'_>, plan: &Plan, rng: &mut Rng) {
                 ..u
             });
             if bucket.egress_gb_hour > 0.0 {
+                let surge = if h >= SURGE_START { bucket.egress_surge } else { 1.0 };
                 ctx.usage(&Usage {
                     product_code: "AWSDataTransfer",
                     usage_type: "DataTransfer-Out-Bytes",
                     operation: "GetObject",
-                    amount: round6(bucket.egress_gb_hour * load),
+                    amount: round6(bucket.egress_gb_hour * surge * load),
                     rate: egress_rate,
                     unit: "GB",
                     family: "Data Transfer",

@@ -1,5 +1,5 @@
 //! The costwise demo account: a deterministic, realistic mid-size company
-//! (three accounts, three regions, ~100 instances, a ~$5–6k monthly bill)
+//! (three accounts, three regions, ~90 instances, a ~$5.9k monthly bill)
 //! with every kind of waste the rules look for planted in it.
 //!
 //! [`generate`] writes a snapshot directory (what `costwise demo` analyses)

@@ -367,11 +367,21 @@ pub struct Bucket {
     pub puts_hour: f64,
     /// Average internet egress, GB per hour.
     pub egress_gb_hour: f64,
+    /// Multiplier on the internet egress from [`SURGE_START`] to the end of
+    /// the window (1.0 = no surge): the demo's week-over-week spend spike.
+    pub egress_surge: f64,
     /// Cross-region replication out, GB per hour.
     pub replication_gb_hour: f64,
     /// Team tag.
     pub team: &'static str,
 }
+
+/// First hour of the last 7 days of the window, when the planted egress surge starts.
+pub const SURGE_START: usize = HOURS - 7 * 24;
+
+/// How much `acme-prod-assets` egress grows in the last week (a marketing
+/// campaign linking straight to S3 objects).
+pub const ASSETS_EGRESS_SURGE: f64 = 2.0;
 
 /// An RDS DB instance (billing only; there is no RDS inventory table).
 #[derive(Debug, Clone)]
@@ -641,13 +651,13 @@ fn fleet() -> Vec<Group> {
     let (e1, w2, eu) = (US_EAST_1, US_WEST_2, EU_WEST_1);
     vec![
         // acme-prod, us-east-1: the product.
-        g(0, e1, "m5.large", 2, "web", "platform", Reserved(0), (18.0, 55.0), 0.55).inter_az(0.3),
-        g(0, e1, "m5.large", 2, "web", "platform", OD, (18.0, 55.0), 0.55).inter_az(0.3),
+        g(0, e1, "m5.large", 2, "web", "platform", Reserved(0), (18.0, 55.0), 0.45).inter_az(0.3),
+        g(0, e1, "m5.large", 2, "web", "platform", OD, (18.0, 55.0), 0.45).inter_az(0.3),
         g(0, e1, "m6g.large", 4, "api", "platform", SP, (22.0, 50.0), 0.30).inter_az(0.4),
         g(0, e1, "c5.large", 2, "worker", "platform", SP, (35.0, 70.0), 0.0).inter_az(0.5),
         g(0, e1, "r5.large", 1, "search", "search", Reserved(1), (30.0, 45.0), 0.0).inter_az(0.2),
         g(0, e1, "m7g.medium", 2, "notifications", "growth", OD, (12.0, 35.0), 0.06),
-        g(0, e1, "t3.small", 3, "tools", "platform", OD, (4.0, 18.0), 0.0),
+        g(0, e1, "t3.small", 2, "tools", "platform", OD, (4.0, 18.0), 0.0),
         g(0, e1, "t3.micro", 6, "bastion", "platform", OD, (1.0, 6.0), 0.0),
         g(0, e1, "t3.medium", 1, "jenkins", "platform", OD, (6.0, 55.0), 0.0),
         g(0, e1, "m5.large", 1, "reporting", "finance", OD, (2.0, 4.5), 0.0),
@@ -671,8 +681,8 @@ fn fleet() -> Vec<Group> {
         g(0, eu, "t3.micro", 4, "tools-eu", "platform", OD, (2.0, 10.0), 0.0),
         g(0, eu, "r5.large", 1, "eu-cache", "platform", OD, (2.0, 4.5), 0.0),
         // acme-staging, us-east-1.
-        g(1, e1, "t3.micro", 6, "staging-app", "platform", OD, (4.0, 25.0), 0.0),
-        g(1, e1, "t3.micro", 6, "staging-svc", "platform", OD, (2.0, 12.0), 0.0),
+        g(1, e1, "t3.micro", 4, "staging-app", "platform", OD, (4.0, 25.0), 0.0),
+        g(1, e1, "t3.micro", 4, "staging-svc", "platform", OD, (2.0, 12.0), 0.0),
         g(1, e1, "t3.medium", 1, "staging-web", "platform", OD, (5.0, 25.0), 0.0),
         g(1, e1, "t2.micro", 2, "staging-bastion", "platform", OD, (1.0, 5.0), 0.0),
         g(1, e1, "c5.large", 1, "staging-loadtest", "platform", OD, (1.0, 3.0), 0.0),
@@ -690,7 +700,7 @@ fn fleet() -> Vec<Group> {
         // acme-data, us-east-1.
         g(2, e1, "t3.small", 2, "data-api", "data", OD, (5.0, 20.0), 0.02),
         g(2, e1, "t3.micro", 4, "data-jobs", "data", OD, (3.0, 15.0), 0.0),
-        g(2, e1, "t3.nano", 8, "data-probes", "data", OD, (1.0, 5.0), 0.0),
+        g(2, e1, "t3.nano", 4, "data-probes", "data", OD, (1.0, 5.0), 0.0),
     ]
 }
 
@@ -872,21 +882,21 @@ fn push_oracle(
 fn add_data_volumes(plan: &mut Plan, ids: &mut Ids, rng: &mut Rng, rates: &Rates) {
     // Attached data volumes: (app, type, size, iops, throughput).
     let attached: &[(&str, &'static str, i64, Option<i64>, Option<i64>)] = &[
-        ("search", "gp3", 300, Some(3000), Some(125)),
-        ("legacy-cache", "gp2", 200, None, None),
-        ("legacy-reports", "gp2", 300, None, None),
-        ("reporting", "gp2", 1200, None, None),
-        ("jenkins", "gp2", 250, None, None),
-        ("spark", "gp3", 500, Some(3000), Some(125)),
+        ("search", "gp3", 150, Some(3000), Some(125)),
+        ("legacy-cache", "gp2", 100, None, None),
+        ("legacy-reports", "gp2", 100, None, None),
+        ("reporting", "gp2", 300, None, None),
+        ("jenkins", "gp2", 100, None, None),
+        ("spark", "gp3", 250, Some(3000), Some(125)),
         ("etl", "gp3", 100, Some(3000), Some(125)),
-        ("legacy-etl", "gp2", 400, None, None),
+        ("legacy-etl", "gp2", 150, None, None),
         ("airflow", "gp2", 50, None, None),
-        ("eu-cache", "gp2", 100, None, None),
+        ("eu-cache", "gp2", 50, None, None),
         ("web-eu", "gp3", 50, Some(3000), Some(125)),
-        ("ml-experiment", "gp3", 200, Some(3000), Some(125)),
-        ("old-poc", "gp2", 100, None, None),
-        ("staging-perf", "gp2", 100, None, None),
-        ("notebook", "gp3", 150, Some(3000), Some(125)),
+        ("ml-experiment", "gp3", 100, Some(3000), Some(125)),
+        ("old-poc", "gp2", 50, None, None),
+        ("staging-perf", "gp2", 50, None, None),
+        ("notebook", "gp3", 100, Some(3000), Some(125)),
         ("image-resizer", "gp3", 40, Some(3000), Some(125)),
     ];
     for (app, vtype, size, iops, throughput) in attached {
@@ -1185,12 +1195,10 @@ fn add_network(plan: &mut Plan, ids: &mut Ids, rates: &Rates) {
     let hpm = HOURS_PER_MONTH;
     // NAT gateways: (account, region, az, name, GB/hour).
     let nats: &[(usize, Region, usize, &str, f64)] = &[
-        (0, US_EAST_1, 0, "prod-nat-a", 0.8),
-        (0, US_EAST_1, 1, "prod-nat-b", 0.7),
+        (0, US_EAST_1, 0, "prod-nat-a", 0.6),
         (0, US_WEST_2, 0, "dr-nat-a", 0.0),
-        (0, EU_WEST_1, 0, "eu-nat-a", 0.3),
-        (1, US_EAST_1, 0, "staging-nat", 0.2),
-        (2, US_WEST_2, 0, "data-nat", 1.0),
+        (0, EU_WEST_1, 0, "eu-nat-a", 0.2),
+        (2, US_WEST_2, 0, "data-nat", 0.6),
     ];
     for (account, region, az_i, name, gb) in nats {
         let nat = NatGateway {
@@ -1388,24 +1396,24 @@ fn add_buckets(plan: &mut Plan) {
     };
     let (e1, w2, eu) = (US_EAST_1, US_WEST_2, EU_WEST_1);
     let mut list = vec![
-        b(0, e1, "acme-prod-assets", vec![std_class(1200.0, 1.5)], 2.4e6, 1, 120_000.0, 900.0, 7.0),
+        b(0, e1, "acme-prod-assets", vec![std_class(900.0, 1.5)], 2.4e6, 1, 120_000.0, 900.0, 6.0),
         b(0, e1, "acme-prod-logs", vec![std_class(5500.0, 2.0)], 4.1e7, 0, 3.0, 2500.0, 0.0),
-        b(0, e1, "acme-prod-backups", vec![std_class(1000.0, 0.0), glacier(10_000.0)], 3.2e5, 2, 20.0, 60.0, 0.0),
-        b(0, e1, "acme-prod-uploads", vec![std_class(800.0, 2.5), ia(500.0)], 1.9e6, 1, 9000.0, 1400.0, 0.4),
+        b(0, e1, "acme-prod-backups", vec![std_class(500.0, 0.0), glacier(10_000.0)], 3.2e5, 2, 20.0, 60.0, 0.0),
+        b(0, e1, "acme-prod-uploads", vec![std_class(500.0, 2.5), ia(500.0)], 1.9e6, 1, 9000.0, 1400.0, 0.4),
         b(0, e1, "acme-prod-cloudtrail", vec![std_class(400.0, 0.8)], 8.0e6, 1, 40.0, 700.0, 0.0),
         b(0, e1, "acme-prod-terraform-state", vec![std_class(0.5, 0.0)], 900.0, 0, 30.0, 5.0, 0.0),
         b(0, e1, "acme-prod-athena-results", vec![std_class(50.0, 0.0)], 2.2e5, 1, 600.0, 300.0, 0.0),
         b(0, eu, "acme-prod-static-eu", vec![std_class(300.0, 0.2)], 6.0e5, 1, 30_000.0, 100.0, 0.0),
-        b(0, w2, "acme-prod-dr-replica", vec![std_class(1000.0, 0.0)], 3.2e5, 1, 5.0, 0.0, 0.0),
-        b(1, e1, "acme-staging-artifacts", vec![std_class(600.0, 1.0)], 2.5e5, 1, 400.0, 200.0, 0.0),
+        b(0, w2, "acme-prod-dr-replica", vec![std_class(400.0, 0.0)], 3.2e5, 1, 5.0, 0.0, 0.0),
+        b(1, e1, "acme-staging-artifacts", vec![std_class(300.0, 1.0)], 2.5e5, 1, 400.0, 200.0, 0.0),
         b(1, e1, "acme-staging-assets", vec![std_class(50.0, 0.0)], 1.2e5, 0, 800.0, 20.0, 0.0),
         b(1, e1, "acme-staging-logs", vec![std_class(200.0, 0.3)], 3.0e6, 1, 10.0, 300.0, 0.0),
         b(1, e1, "acme-staging-old-builds", vec![std_class(2500.0, 0.0)], 1.3e6, 0, 0.5, 0.0, 0.0),
-        b(2, w2, "acme-data-lake-raw", vec![int_fa(1000.0), int_ia(2000.0)], 1.5e7, 0, 5000.0, 2000.0, 0.0),
-        b(2, w2, "acme-data-lake-curated", vec![std_class(1500.0, 3.0)], 4.0e6, 0, 15_000.0, 800.0, 0.45),
-        b(2, w2, "acme-data-emr-logs", vec![std_class(300.0, 0.5)], 9.0e6, 1, 50.0, 900.0, 0.0),
+        b(2, w2, "acme-data-lake-raw", vec![int_fa(600.0), int_ia(2000.0)], 1.5e7, 0, 5000.0, 2000.0, 0.0),
+        b(2, w2, "acme-data-lake-curated", vec![std_class(900.0, 2.0)], 4.0e6, 0, 15_000.0, 800.0, 0.45),
+        b(2, w2, "acme-data-emr-logs", vec![std_class(200.0, 0.5)], 9.0e6, 1, 50.0, 900.0, 0.0),
         b(2, w2, "acme-data-exports", vec![std_class(200.0, 0.2)], 4.0e4, 1, 300.0, 30.0, 0.2),
-        b(2, w2, "acme-data-ml-datasets", vec![std_class(900.0, 0.0)], 2.0e5, 0, 2000.0, 40.0, 0.0),
+        b(2, w2, "acme-data-ml-datasets", vec![std_class(400.0, 0.0)], 2.0e5, 0, 2000.0, 40.0, 0.0),
         b(2, w2, "acme-data-archive-2023", vec![deep(5000.0)], 8.0e5, 1, 0.0, 0.0, 0.0),
         b(2, e1, "acme-data-query-cache", vec![std_class(20.0, 0.0)], 5.0e4, 1, 3000.0, 1500.0, 0.0),
     ];
@@ -1458,6 +1466,22 @@ fn add_buckets(plan: &mut Plan) {
                         b.egress * HOURS_PER_MONTH
                     ),
                 );
+                push_oracle(
+                    plan,
+                    "spend-spike",
+                    b.account,
+                    b.region,
+                    Some("AWSDataTransfer"),
+                    None,
+                    format!(
+                        "{} internet egress rises {ASSETS_EGRESS_SURGE}x (~{:.1} to ~{:.1} GB/hour, a campaign linking straight to S3) for the last 7 days of the window ({} to {}): AWSDataTransfer spend rises by over 40% and over $60 week over week; a spend alert, not a saving",
+                        b.name,
+                        b.egress,
+                        b.egress * ASSETS_EGRESS_SURGE,
+                        hour(SURGE_START).format("%Y-%m-%d"),
+                        (window_end() - Duration::days(1)).format("%Y-%m-%d"),
+                    ),
+                );
             }
             _ => {}
         }
@@ -1474,6 +1498,7 @@ fn add_buckets(plan: &mut Plan) {
             gets_hour: b.gets,
             puts_hour: b.puts,
             egress_gb_hour: b.egress,
+            egress_surge: if b.name == "acme-prod-assets" { ASSETS_EGRESS_SURGE } else { 1.0 },
             replication_gb_hour: b.replication,
             team: b.team,
         });
@@ -1483,11 +1508,11 @@ fn add_buckets(plan: &mut Plan) {
 #[allow(clippy::type_complexity)] // a literal table
 fn add_databases(plan: &mut Plan) {
     let dbs: &[(usize, Region, &str, &'static str, &'static str, bool, f64, &'static str)] = &[
-        (0, US_EAST_1, "orders-prod", "db.r6g.xlarge", "PostgreSQL", true, 500.0, "platform"),
-        (0, US_EAST_1, "accounts-prod", "db.r6g.large", "PostgreSQL", true, 200.0, "platform"),
+        (0, US_EAST_1, "orders-prod", "db.r6g.xlarge", "PostgreSQL", true, 300.0, "platform"),
+        (0, US_EAST_1, "accounts-prod", "db.r6g.large", "PostgreSQL", true, 150.0, "platform"),
         (0, EU_WEST_1, "orders-eu", "db.m6g.large", "PostgreSQL", false, 100.0, "platform"),
         (1, US_EAST_1, "orders-staging", "db.t3.medium", "PostgreSQL", false, 100.0, "platform"),
-        (2, US_WEST_2, "warehouse-meta", "db.r6g.large", "MySQL", false, 150.0, "data"),
+        (2, US_WEST_2, "warehouse-meta", "db.r6g.large", "MySQL", false, 100.0, "data"),
     ];
     for (account, region, name, class, engine, multi_az, storage, team) in dbs {
         plan.databases.push(Database {
