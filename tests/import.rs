@@ -46,14 +46,15 @@ fn import_then_analyze_billing_and_inventory() {
     let out = costwise(&["analyze", "--snapshot", snapshot.to_str().unwrap(), "--format", "json"]);
     assert!(out.status.success(), "analyze failed: {}", text(&out.stderr));
     let analysis: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let unattached: Vec<&str> = analysis["findings"]
+    let unattached: Vec<(&str, f64)> = analysis["findings"]
         .as_array()
         .unwrap()
         .iter()
         .filter(|f| f["rule"] == "unattached-ebs-volume")
-        .map(|f| f["resource_id"].as_str().unwrap())
+        .map(|f| (f["resource_id"].as_str().unwrap(), f["monthly_savings"].as_f64().unwrap()))
         .collect();
-    assert!(!unattached.is_empty(), "the CLI fixtures hold unattached volumes");
+    // 500 GiB io1 with 4,000 IOPS: 500 × $0.125 + 4,000 × $0.065 = $322.50; 500 GiB st1: 500 × $0.045 = $22.50.
+    assert_eq!(unattached, [("vol-0aaa00000000005", 322.5), ("vol-0ccc00000000002", 22.5)]);
     let gaps = analysis["coverage"]["data_gaps"].as_array().unwrap();
     assert!(gaps.iter().any(|g| g["table"] == "metrics"), "missing metrics are reported as a data gap");
 }
