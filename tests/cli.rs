@@ -40,9 +40,12 @@ fn rules_lists_every_rule() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines.len(), 2, "{text}");
+    let ids: Vec<&str> = lines.iter().map(|l| l.split_whitespace().next().unwrap_or_default()).collect();
+    let registered: Vec<&str> = costwise_analyzer::rules::registry().iter().map(|r| r.id).collect();
+    assert_eq!(ids, registered, "one line per registered rule, in registry order");
     assert!(lines.iter().any(|l| l.starts_with("spend-overview ") && l.contains(" spend ")), "{text}");
     assert!(lines.iter().any(|l| l.starts_with("unattached-ebs-volume ") && l.contains(" unused ")), "{text}");
+    assert!(lines.iter().any(|l| l.starts_with("gp2-to-gp3 ") && l.contains(" storage ")), "{text}");
 }
 
 #[test]
@@ -140,7 +143,28 @@ fn report_writes_the_page_and_json_and_prints_the_path() {
     assert!(html.contains("Potential savings <strong>$28/month</strong>"));
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out_dir.join("findings.json")).unwrap()).unwrap();
-    assert_eq!(json["findings"].as_array().unwrap().len(), 3, "two volumes and the EC2 spike");
+    let found: Vec<(&str, &str)> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["rule"].as_str().unwrap(), f["resource_id"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("unattached-ebs-volume", "vol-0bbb2222"),
+            ("unattached-ebs-volume", "vol-0aaa1111"),
+            ("gp2-to-gp3", "vol-0bbb2222"),
+            ("spend-overview", "AmazonEC2"),
+        ],
+        "two volumes, the gp2 one also as gp2-to-gp3, and the EC2 spike"
+    );
+    let overlaps = json["overlaps"].as_array().unwrap();
+    assert_eq!(overlaps.len(), 1, "deleting the gp2 volume saves more than converting it: {overlaps:?}");
+    assert_eq!(
+        (overlaps[0]["skipped_rule"].as_str(), overlaps[0]["counted_rule"].as_str()),
+        (Some("gp2-to-gp3"), Some("unattached-ebs-volume"))
+    );
     // No temporary files left behind.
     let mut names: Vec<String> =
         std::fs::read_dir(&out_dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();

@@ -22,6 +22,21 @@ fn planted(oracle: &Value, kind: &str) -> BTreeMap<String, Option<f64>> {
         .collect()
 }
 
+/// Oracle kinds and the rule that must report exactly them.
+const PLANTED_KINDS: [(&str, &str); 11] = [
+    ("unattached-ebs-volume", "unattached-ebs-volume"),
+    ("stopped-instance", "stopped-instance"),
+    ("orphaned-snapshot", "orphaned-ebs-snapshot"),
+    ("unused-ami", "unused-ami"),
+    ("idle-elastic-ip", "idle-elastic-ip"),
+    ("idle-load-balancer", "idle-load-balancer"),
+    ("idle-nat-gateway", "idle-nat-gateway"),
+    ("idle-instance", "idle-instance"),
+    ("gp2-volume", "gp2-to-gp3"),
+    ("io1-to-gp3", "io1-to-gp3"),
+    ("previous-generation-instance", "previous-generation-instance"),
+];
+
 #[test]
 fn demo_report_matches_the_generators_oracle() {
     let out = tempfile::tempdir().unwrap();
@@ -40,31 +55,39 @@ fn demo_report_matches_the_generators_oracle() {
         serde_json::from_str(&std::fs::read_to_string(out.path().join("findings.json")).unwrap()).unwrap();
     let oracle = oracle();
 
-    let reported: BTreeMap<String, f64> = findings["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["rule"] == "unattached-ebs-volume")
-        .map(|f| (f["resource_id"].as_str().unwrap().to_owned(), f["monthly_savings"].as_f64().unwrap()))
-        .collect();
-    let expected = planted(&oracle, "unattached-ebs-volume");
-    assert!(!expected.is_empty(), "the demo plants unattached volumes");
-    assert_eq!(
-        reported.keys().collect::<Vec<_>>(),
-        expected.keys().collect::<Vec<_>>(),
-        "exactly the planted unattached volumes are reported"
-    );
-    for (id, savings) in &reported {
-        let want = expected[id].expect("oracle prices every unattached volume");
-        assert!((savings - want).abs() < 0.01, "{id}: reported ${savings:.2}/month, oracle ${want:.2}");
+    let all_findings = findings["findings"].as_array().unwrap();
+    let reported_by = |rule: &str| -> BTreeMap<String, f64> {
+        all_findings
+            .iter()
+            .filter(|f| f["rule"] == rule)
+            .map(|f| (f["resource_id"].as_str().unwrap().to_owned(), f["monthly_savings"].as_f64().unwrap()))
+            .collect()
+    };
+    for (kind, rule) in PLANTED_KINDS {
+        let reported = reported_by(rule);
+        let expected = planted(&oracle, kind);
+        assert!(!expected.is_empty(), "the demo plants `{kind}`");
+        assert_eq!(
+            reported.keys().collect::<Vec<_>>(),
+            expected.keys().collect::<Vec<_>>(),
+            "`{rule}` reports exactly the planted `{kind}` resources and nothing else"
+        );
+        for (id, savings) in &reported {
+            let want = expected[id].unwrap_or_else(|| panic!("oracle prices every `{kind}`"));
+            assert!((savings - want).abs() < 0.005, "{rule} {id}: reported ${savings:.4}/month, oracle ${want:.4}");
+        }
     }
+    let reported = reported_by("unattached-ebs-volume");
     for recent in planted(&oracle, "recently-detached-ebs-volume").keys() {
         assert!(!reported.contains_key(recent), "{recent} was detached only days ago and must not be reported");
     }
 
     let total = findings["totals"]["monthly_savings"].as_f64().unwrap();
     let spend = findings["totals"]["monthly_spend"].as_f64().unwrap();
-    assert!((total - reported.values().sum::<f64>()).abs() < 0.01, "headline = sum of counted findings");
+    let all_savings: f64 = all_findings.iter().map(|f| f["monthly_savings"].as_f64().unwrap()).sum();
+    let not_counted: f64 =
+        findings["overlaps"].as_array().unwrap().iter().map(|o| o["skipped_savings"].as_f64().unwrap()).sum();
+    assert!((total - (all_savings - not_counted)).abs() < 0.01, "headline = sum of findings minus overlaps");
     assert!((3_500.0..7_000.0).contains(&spend), "demo bills about $5,000/month, got {spend:.0}");
     let budget = findings["findings"]
         .as_array()
@@ -84,7 +107,8 @@ fn demo_report_matches_the_generators_oracle() {
         );
     }
     assert!(html.contains("Potential savings"), "headline present");
-    for id in reported.keys() {
-        assert!(html.contains(id.as_str()), "{id} shown on the page");
+    for finding in all_findings {
+        let id = finding["resource_id"].as_str().unwrap();
+        assert!(html.contains(id), "{id} shown on the page");
     }
 }

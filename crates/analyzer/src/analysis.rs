@@ -12,12 +12,13 @@ use polars::prelude::*;
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::billed::BilledCosts;
 use crate::config::{Config, Exclusions};
 use crate::error::Result;
 use crate::finding::{Category, Finding};
 use crate::manifest::{Account, DataGap, Period};
 use crate::prices::{CATALOG_AS_OF, CATALOG_REGION, PriceBook};
-use crate::rules::{Context, RuleError, RuleSpec, registry};
+use crate::rules::{Context, NotEnoughData, RuleError, RuleSpec, registry};
 use crate::spend::SpendOverview;
 use crate::{Dataset, Table};
 
@@ -42,6 +43,18 @@ pub struct Analysis {
     pub exclusions: Vec<ExclusionReport>,
     /// Rule failures (also in `rules`).
     pub errors: Vec<RuleError>,
+    /// Resources rules could not judge for lack of data, by rule.
+    pub not_enough_data: Vec<SkippedResource>,
+}
+
+/// A resource one rule skipped for lack of data.
+#[derive(Debug, Clone, Serialize)]
+pub struct SkippedResource {
+    /// The rule.
+    pub rule: String,
+    /// The resource and what was missing.
+    #[serde(flatten)]
+    pub skipped: NotEnoughData,
 }
 
 /// What the snapshot covers.
@@ -85,10 +98,12 @@ pub struct Totals {
 pub struct Overlap {
     /// Account of the shared resource.
     pub account_id: String,
-    /// The shared resource.
+    /// Resource of the finding not counted.
     pub resource_id: String,
     /// Rule whose finding is counted.
     pub counted_rule: String,
+    /// Resource of the counted finding (differs when the counted finding covers this one's resource).
+    pub counted_resource_id: String,
     /// Rule whose finding is not counted.
     pub skipped_rule: String,
     /// The savings not counted.
@@ -110,6 +125,10 @@ pub struct RuleRun {
     pub findings: usize,
     /// Their savings (before de-duplication).
     pub monthly_savings: f64,
+    /// The part of those savings counted in the headline (after de-duplication).
+    pub counted_monthly_savings: f64,
+    /// Resources it could not judge for lack of data.
+    pub not_enough_data: usize,
     /// The settings it ran with.
     pub settings: serde_json::Value,
 }
@@ -149,7 +168,8 @@ pub fn analyze(dataset: &Dataset, config: &Config) -> Result<Analysis> {
 
 fn analyze_with(dataset: &Dataset, config: &Config, rule_specs: &[RuleSpec]) -> Result<Analysis> {
     let prices = PriceBook::for_dataset(dataset, config.prices.clone())?;
-    let ctx = Context { dataset, prices: &prices };
+    let billed = BilledCosts::load(dataset, prices.hours_per_month())?;
+    let ctx = Context { dataset, prices: &prices, billed: &billed };
 
     let outcomes: Vec<_> = rule_specs
         .par_iter()
@@ -180,6 +200,7 @@ fn analyze_with(dataset: &Dataset, config: &Config, rule_specs: &[RuleSpec]) -> 
     let mut spend = None;
     let mut rules = Vec::new();
     let mut errors = Vec::new();
+    let mut not_enough_data = Vec::new();
     let mut exclusion_hits = vec![0usize; exclusion_count(&config.exclusions)];
     for (spec, settings, result) in outcomes {
         let mut run = RuleRun {
@@ -189,6 +210,8 @@ fn analyze_with(dataset: &Dataset, config: &Config, rule_specs: &[RuleSpec]) -> 
             status: RuleStatus::Ok,
             findings: 0,
             monthly_savings: 0.0,
+            counted_monthly_savings: 0.0,
+            not_enough_data: 0,
             settings,
         };
         match result {
@@ -204,6 +227,14 @@ fn analyze_with(dataset: &Dataset, config: &Config, rule_specs: &[RuleSpec]) -> 
                         run.findings += 1;
                         run.monthly_savings += finding.monthly_savings;
                         findings.push(finding);
+                    }
+                }
+                for skipped in output.not_enough_data {
+                    let excluded = config.exclusions.resources.contains(&skipped.resource_id)
+                        || config.exclusions.accounts.contains(&skipped.account_id);
+                    if !excluded {
+                        run.not_enough_data += 1;
+                        not_enough_data.push(SkippedResource { rule: spec.id.to_owned(), skipped });
                     }
                 }
             }
@@ -228,6 +259,9 @@ fn analyze_with(dataset: &Dataset, config: &Config, rule_specs: &[RuleSpec]) -> 
     let mut monthly_savings = 0.0;
     for (finding, counted) in findings.iter().zip(&counted) {
         if *counted {
+            if let Some(run) = rules.iter_mut().find(|r| r.id == finding.rule) {
+                run.counted_monthly_savings += finding.monthly_savings;
+            }
             monthly_savings += finding.monthly_savings;
             *by_category.entry(finding.category).or_insert(0.0) += finding.monthly_savings;
         }
@@ -262,6 +296,7 @@ fn analyze_with(dataset: &Dataset, config: &Config, rule_specs: &[RuleSpec]) -> 
         rules,
         exclusions,
         errors,
+        not_enough_data,
     })
 }
 
@@ -290,11 +325,12 @@ fn table_coverage(manifest: &crate::manifest::Manifest) -> (BTreeMap<Table, u64>
 }
 
 /// Marks, for each finding (sorted by savings, descending), whether it counts
-/// towards the total. The first finding on a resource wins; later ones on the
-/// same resource are overlaps. Findings without a concrete resource (spend
-/// alerts, account-level commitments) never overlap.
+/// towards the total. The first finding to claim a resource wins — a finding
+/// claims its own resource and everything it [`covers`](Finding::covers) —
+/// and later ones touching a claimed resource are overlaps. Findings without
+/// a concrete resource (spend alerts, account-level commitments) never overlap.
 pub fn deduplicate(findings: &[Finding]) -> (Vec<bool>, Vec<Overlap>) {
-    let mut winner: HashMap<(String, String), usize> = HashMap::new();
+    let mut claimed: HashMap<(String, String), usize> = HashMap::new();
     let mut counted = Vec::with_capacity(findings.len());
     let mut overlaps = Vec::new();
     for (index, finding) in findings.iter().enumerate() {
@@ -302,17 +338,20 @@ pub fn deduplicate(findings: &[Finding]) -> (Vec<bool>, Vec<Overlap>) {
             counted.push(true);
             continue;
         }
-        if let Some(&first) = winner.get(&finding.resource_key()) {
+        if let Some(&first) = finding.claimed_keys().find_map(|key| claimed.get(&key)) {
             counted.push(false);
             overlaps.push(Overlap {
                 account_id: finding.account_id.clone(),
                 resource_id: finding.resource_id.clone(),
                 counted_rule: findings[first].rule.clone(),
+                counted_resource_id: findings[first].resource_id.clone(),
                 skipped_rule: finding.rule.clone(),
                 skipped_savings: finding.monthly_savings,
             });
         } else {
-            winner.insert(finding.resource_key(), index);
+            for key in finding.claimed_keys() {
+                claimed.insert(key, index);
+            }
             counted.push(true);
         }
     }
@@ -374,6 +413,7 @@ const RESOURCE_ID_COLUMNS: &[(Table, &str)] = &[
     (Table::Volumes, "volume_id"),
     (Table::Snapshots, "snapshot_id"),
     (Table::Images, "image_id"),
+    (Table::LaunchTemplates, "launch_template_id"),
     (Table::Addresses, "allocation_id"),
     (Table::LoadBalancers, "load_balancer_arn"),
     (Table::NatGateways, "nat_gateway_id"),
@@ -444,6 +484,7 @@ mod tests {
             risk: Risk::NonDisruptive,
             remediation: Remediation::default(),
             tags: BTreeMap::from([("env".to_owned(), "sandbox".to_owned())]),
+            covers: vec![],
         }
     }
 
@@ -507,6 +548,21 @@ mod tests {
         assert_eq!(counted, vec![true, false, true]);
         assert_eq!(overlaps.len(), 1);
         assert_eq!((overlaps[0].counted_rule.as_str(), overlaps[0].skipped_savings), ("a", 4.0));
+    }
+
+    #[test]
+    fn a_finding_that_covers_a_resource_claims_it() {
+        let mut instance = finding("stopped", "i-1", 9.0);
+        instance.covers = vec!["vol-1".into(), "eipalloc-1".into()];
+        let findings = vec![
+            instance,
+            finding("gp2", "vol-1", 2.0),
+            finding("eip", "eipalloc-1", 3.65),
+            finding("gp2", "vol-2", 1.0),
+        ];
+        let (counted, overlaps) = deduplicate(&findings);
+        assert_eq!(counted, vec![true, false, false, true]);
+        assert_eq!(overlaps.iter().map(|o| o.counted_rule.as_str()).collect::<Vec<_>>(), ["stopped", "stopped"]);
     }
 
     #[test]

@@ -216,11 +216,23 @@ pub struct Finding {
     pub remediation: Remediation,
     /// The resource's tags.
     pub tags: BTreeMap<String, String>,
+    /// Other resources whose cost `monthly_savings` includes (a stopped
+    /// instance's volumes and Elastic IP; an Auto Scaling group's instances).
+    /// Another finding on any of them is not counted twice.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub covers: Vec<String>,
 }
 
 impl Finding {
     /// Key used to spot two findings about the same resource.
     pub fn resource_key(&self) -> (String, String) {
         (self.account_id.clone(), self.resource_id.clone())
+    }
+
+    /// Keys of every resource whose cost the savings include: the resource itself and what it covers.
+    pub fn claimed_keys(&self) -> impl Iterator<Item = (String, String)> + '_ {
+        std::iter::once(self.resource_id.as_str())
+            .chain(self.covers.iter().map(String::as_str))
+            .map(|id| (self.account_id.clone(), id.to_owned()))
     }
 }

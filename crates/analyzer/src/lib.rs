@@ -18,12 +18,14 @@
 //! ```
 
 pub mod analysis;
+pub mod billed;
 pub mod config;
 pub mod dataset;
 pub mod error;
 pub mod finding;
 pub mod ingest;
 pub mod manifest;
+pub mod metrics;
 pub mod prices;
 pub mod rules;
 pub mod schema;

@@ -92,6 +92,8 @@ pub enum Table {
     Snapshots,
     /// AMIs owned by the account.
     Images,
+    /// EC2 launch template versions (which AMIs they launch).
+    LaunchTemplates,
     /// Elastic IP addresses.
     Addresses,
     /// Elastic Load Balancing load balancers (ALB, NLB, GWLB, classic).
@@ -110,12 +112,13 @@ pub enum Table {
 
 impl Table {
     /// Every table, in documentation order.
-    pub const ALL: [Table; 12] = [
+    pub const ALL: [Table; 13] = [
         Table::Costs,
         Table::Instances,
         Table::Volumes,
         Table::Snapshots,
         Table::Images,
+        Table::LaunchTemplates,
         Table::Addresses,
         Table::LoadBalancers,
         Table::NatGateways,
@@ -133,6 +136,7 @@ impl Table {
             Table::Volumes => "volumes",
             Table::Snapshots => "snapshots",
             Table::Images => "images",
+            Table::LaunchTemplates => "launch_templates",
             Table::Addresses => "addresses",
             Table::LoadBalancers => "load_balancers",
             Table::NatGateways => "nat_gateways",
@@ -163,6 +167,7 @@ impl Table {
             Table::Volumes => "One row per EBS volume.",
             Table::Snapshots => "One row per EBS snapshot owned by the account.",
             Table::Images => "One row per AMI owned by the account.",
+            Table::LaunchTemplates => "One row per EC2 launch template version.",
             Table::Addresses => "One row per Elastic IP address.",
             Table::LoadBalancers => "One row per load balancer (application, network, gateway or classic).",
             Table::NatGateways => "One row per NAT gateway.",
@@ -183,6 +188,7 @@ impl Table {
             Table::Volumes => VOLUMES,
             Table::Snapshots => SNAPSHOTS,
             Table::Images => IMAGES,
+            Table::LaunchTemplates => LAUNCH_TEMPLATES,
             Table::Addresses => ADDRESSES,
             Table::LoadBalancers => LOAD_BALANCERS,
             Table::NatGateways => NAT_GATEWAYS,
@@ -262,6 +268,7 @@ static INSTANCES: &[Column] = &[
     req("instance_id", Str, "Instance id (`i-...`)."),
     opt("name", Str, "Value of the `Name` tag."),
     req("instance_type", Str, "Instance type (`m5.large`)."),
+    opt("image_id", Str, "AMI the instance was launched from."),
     req("state", Str, "`pending`, `running`, `stopping`, `stopped`, `shutting-down` or `terminated`."),
     opt(
         "state_changed_at",
@@ -327,6 +334,22 @@ static IMAGES: &[Column] = &[
     opt("last_launched_time", Timestamp, "When an instance was last launched from it."),
     req("snapshot_ids", Str, "EBS snapshots backing the AMI, as a JSON array of ids."),
     req("tags", Str, TAGS_DOC),
+];
+
+static LAUNCH_TEMPLATES: &[Column] = &[
+    req("account_id", Str, "Owning account."),
+    req("region", Str, "Region code."),
+    req("launch_template_id", Str, "Launch template id (`lt-...`)."),
+    opt("launch_template_name", Str, "Launch template name."),
+    req("version_number", I64, "Version number."),
+    req("default_version", Bool, "Whether this is the template's default version."),
+    req("latest_version", Bool, "Whether this is the template's latest version."),
+    opt(
+        "image_id",
+        Str,
+        "AMI the version launches, as written (`ami-...`, or `resolve:ssm:<parameter>` when resolved at launch).",
+    ),
+    opt("create_time", Timestamp, "When the version was created."),
 ];
 
 static ADDRESSES: &[Column] = &[

@@ -103,6 +103,7 @@ fn every_table_has_its_schema_and_expected_row_count() {
         (Table::Volumes, 8),
         (Table::Snapshots, 3),
         (Table::Images, 2),
+        (Table::LaunchTemplates, 4),
         (Table::Addresses, 3),
         (Table::NatGateways, 3),
         (Table::Reservations, 2),
@@ -133,6 +134,11 @@ fn inputs_list_every_file_with_its_command_and_rows() {
         ("111111111111/us-east-1/describe-addresses.json", "aws ec2 describe-addresses", 2),
         ("111111111111/us-east-1/describe-images.json", "aws ec2 describe-images --owners self", 2),
         ("111111111111/us-east-1/describe-instances.json", "aws ec2 describe-instances", 3),
+        (
+            "111111111111/us-east-1/describe-launch-template-versions.json",
+            "aws ec2 describe-launch-template-versions --versions '$Latest' '$Default'",
+            5,
+        ),
         ("111111111111/us-east-1/describe-load-balancers-classic.json", "aws elb describe-load-balancers", 1),
         ("111111111111/us-east-1/describe-load-balancers.json", "aws elbv2 describe-load-balancers", 2),
         ("111111111111/us-east-1/describe-nat-gateways.json", "aws ec2 describe-nat-gateways", 1),
@@ -172,6 +178,7 @@ fn instances_map_state_lifecycle_root_volume_and_tags() {
     assert_eq!(text(df, "availability_zone", web).as_deref(), Some("us-east-1a"));
     assert_eq!(text(df, "name", web).as_deref(), Some("web-1"));
     assert_eq!(text(df, "instance_type", web).as_deref(), Some("m5.large"));
+    assert_eq!(text(df, "image_id", web).as_deref(), Some("ami-0aaa00000000001"));
     assert_eq!(text(df, "state", web).as_deref(), Some("running"));
     assert_eq!(time(df, "launch_time", web).as_deref(), Some("2026-09-15 08:30:00.000"));
     assert_eq!(time(df, "state_changed_at", web).as_deref(), Some("2026-09-15 08:30:00.000"), "running since launch");
@@ -199,6 +206,7 @@ fn instances_map_state_lifecycle_root_volume_and_tags() {
     assert_eq!(text(df, "auto_scaling_group", stopped), None);
 
     let spot = row_of(df, "instance_id", "i-0a1b2c3d4e5f60003");
+    assert_eq!(text(df, "image_id", spot).as_deref(), Some("ami-0aaa00000000002"));
     assert_eq!(text(df, "lifecycle", spot).as_deref(), Some("spot"));
     assert_eq!(text(df, "architecture", spot).as_deref(), Some("arm64"));
     assert_eq!(text(df, "name", spot), None);
@@ -301,6 +309,78 @@ fn snapshots_and_images_map_tiers_sizes_and_backing_snapshots() {
     assert_eq!(text(df, "snapshot_ids", batch).as_deref(), Some(r#"["snap-0ccc00000000001","snap-0ccc00000000002"]"#));
     assert_eq!(time(df, "last_launched_time", batch), None);
     assert_eq!(text(df, "tags", batch).as_deref(), Some("{}"));
+}
+
+#[test]
+fn launch_templates_mark_default_and_latest_versions() {
+    let import = import_good();
+    let df = frame(&import, Table::LaunchTemplates);
+    let versions: Vec<(String, i64)> = ids(df, "launch_template_id")
+        .into_iter()
+        .enumerate()
+        .map(|(row, id)| (id, int(df, "version_number", row).unwrap()))
+        .collect();
+    let expected =
+        [("lt-0aaa00000000001", 2), ("lt-0aaa00000000001", 3), ("lt-0aaa00000000002", 1), ("lt-0aaa00000000003", 5)];
+    let expected: Vec<(String, i64)> = expected.iter().map(|(id, v)| ((*id).to_owned(), *v)).collect();
+    assert_eq!(
+        versions, expected,
+        "sorted by template and version; batch v1 listed twice (default and latest) kept once"
+    );
+
+    // web: version 2 is the default, version 3 (the highest in the file) the latest.
+    assert_eq!((boolean(df, "default_version", 0), boolean(df, "latest_version", 0)), (Some(true), Some(false)));
+    assert_eq!((boolean(df, "default_version", 1), boolean(df, "latest_version", 1)), (Some(false), Some(true)));
+    assert_eq!(text(df, "image_id", 0).as_deref(), Some("ami-0aaa00000000003"));
+    assert_eq!(text(df, "image_id", 1).as_deref(), Some("ami-0aaa00000000001"));
+    assert_eq!(text(df, "launch_template_name", 1).as_deref(), Some("web"));
+    assert_eq!(time(df, "create_time", 0).as_deref(), Some("2026-02-03 09:30:00.000"));
+    assert_eq!(text(df, "account_id", 0).as_deref(), Some("111111111111"));
+    assert_eq!(text(df, "region", 0).as_deref(), Some("us-east-1"));
+
+    // batch: one version, both default and latest; its image resolves from SSM at launch and is kept as is.
+    assert_eq!((boolean(df, "default_version", 2), boolean(df, "latest_version", 2)), (Some(true), Some(true)));
+    assert_eq!(
+        text(df, "image_id", 2).as_deref(),
+        Some("resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64")
+    );
+    // eks-nodes: no ImageId in the template (the node group supplies it).
+    assert_eq!(text(df, "image_id", 3), None);
+}
+
+#[test]
+fn launch_template_account_comes_from_created_by_and_region_from_the_flag() {
+    let (_dir, paths) = copy_into(&["111111111111/us-east-1/describe-launch-template-versions.json"], "dumps");
+    let err = read_cli_files(&paths, &CliScope::default()).unwrap_err();
+    let message = err.to_string();
+    assert!(matches!(err, Error::BadJson { .. }), "{err:?}");
+    assert!(message.contains("cannot tell which region `LaunchTemplateVersions[0]` belongs to"), "{message}");
+    let scope = CliScope { account_id: None, region: Some("eu-west-2".into()) };
+    let import = read_cli_files(&paths, &scope).unwrap();
+    let df = frame(&import, Table::LaunchTemplates);
+    assert_eq!(ids(df, "account_id"), ["111111111111"; 4], "from the CreatedBy ARN");
+    assert_eq!(ids(df, "region"), ["eu-west-2"; 4]);
+}
+
+#[test]
+fn launch_template_bad_inputs_name_the_file_and_path() {
+    let (err, message) = error_text("launch-template-wrong-type", &CliScope::default());
+    assert!(matches!(err, Error::BadJson { .. }), "{err:?}");
+    assert!(
+        message.contains("launch-template-wrong-type/111111111111/us-east-1/describe-launch-template-versions.json"),
+        "{message}"
+    );
+    assert!(
+        message.contains("`LaunchTemplateVersions[1].VersionNumber` should be an integer, found string \"latest\""),
+        "{message}"
+    );
+
+    let (_, message) = error_text("launch-template-wrong-shape", &CliScope::default());
+    assert!(message.contains("no top-level `LaunchTemplateVersions` key"), "{message}");
+    assert!(
+        message.contains("aws ec2 describe-launch-template-versions --versions '$Latest' '$Default'"),
+        "the saved describe-launch-templates output is refused with the right command: {message}"
+    );
 }
 
 #[test]
@@ -682,7 +762,7 @@ fn every_documented_dump_is_recognized_and_in_the_docs() {
     }
     assert!(docs.contains(&dumps_markdown_table()), "docs/import-aws-cli.md's file table is out of date");
     let tables: std::collections::BTreeSet<Table> = CLI_DUMPS.iter().map(|d| d.table).collect();
-    assert_eq!(tables.len(), 10, "every inventory table has a dump");
+    assert_eq!(tables.len(), 11, "every inventory table has a dump");
 }
 
 #[test]

@@ -99,6 +99,7 @@ fn finding(resource: usize, rule: usize, savings: f64) -> Finding {
         risk: Risk::NonDisruptive,
         remediation: Remediation::default(),
         tags: BTreeMap::new(),
+        covers: vec![],
     }
 }
 

@@ -26,6 +26,7 @@ static DEMO_FILES: &[(&str, &[u8])] = demo_files!(
     "volumes.parquet",
     "snapshots.parquet",
     "images.parquet",
+    "launch_templates.parquet",
     "addresses.parquet",
     "load_balancers.parquet",
     "nat_gateways.parquet",

@@ -75,7 +75,10 @@ pub fn render(view: &ReportView) -> String {
         }
         out.push_str(&table(&rows, &[true, true, false, false, false, false]));
         if view.findings.iter().any(|f| !f.counted) {
-            let _ = writeln!(out, "  * not counted in the total: another finding on the same resource saves more");
+            let _ = writeln!(
+                out,
+                "  * not counted in the total: another finding on the same resource (or one that includes it) saves more"
+            );
         }
     }
 
@@ -84,6 +87,13 @@ pub fn render(view: &ReportView) -> String {
         let _ = writeln!(out, "Rule failures (the report is incomplete):");
         for failure in &view.failures {
             let _ = writeln!(out, "  {}: {}", failure.rule, failure.message);
+        }
+    }
+    if !view.not_enough_data.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "Not enough data: {}", view.not_enough_data_summary);
+        for row in &view.not_enough_data {
+            let _ = writeln!(out, "  {} ({}): {}", row.rule, row.resources.len(), row.reason);
         }
     }
     if !view.unmatched_exclusions.is_empty() {

@@ -57,6 +57,10 @@ pub struct ReportView {
     pub overlaps: Vec<OverlapRow>,
     /// Every rule's run.
     pub rules: Vec<RuleRow>,
+    /// Resources rules could not judge for lack of data, grouped by rule and reason.
+    pub not_enough_data: Vec<NotEnoughDataRow>,
+    /// `3 resources could not be judged` (empty when none).
+    pub not_enough_data_summary: String,
     /// Every configured exclusion.
     pub exclusions: Vec<ExclusionRow>,
     /// Exclusions that matched nothing at all (`tag env=sandbx`).
@@ -241,6 +245,8 @@ pub struct OverlapRow {
     pub skipped_rule: String,
     /// The saving not counted.
     pub skipped_savings: String,
+    /// The resource of the counted finding, when it is another one that includes this one.
+    pub covered_by: Option<String>,
 }
 
 /// How one rule's run went.
@@ -262,8 +268,23 @@ pub struct RuleRow {
     pub findings: String,
     /// Their savings.
     pub savings: String,
+    /// The part counted in the headline (differs when findings overlap).
+    pub counted_savings: String,
+    /// Resources skipped for lack of data (`2`, or empty when none).
+    pub not_enough_data: String,
     /// Settings it ran with (`min-days-unattached = 7`).
     pub settings: String,
+}
+
+/// Resources one rule skipped for one reason.
+#[derive(Debug, Clone)]
+pub struct NotEnoughDataRow {
+    /// Rule id.
+    pub rule: String,
+    /// What was missing.
+    pub reason: String,
+    /// The resources (`i-0abc (111111111111, us-east-1)`).
+    pub resources: Vec<String>,
 }
 
 /// One configured exclusion.
@@ -341,7 +362,17 @@ impl ReportView {
                             o.account_id == f.account_id && o.resource_id == f.resource_id && o.skipped_rule == f.rule
                         })
                         .map(|o| {
-                            format!("Not counted in the total: `{}` on the same resource saves more.", o.counted_rule)
+                            if o.counted_resource_id == o.resource_id {
+                                format!(
+                                    "Not counted in the total: `{}` on the same resource saves more.",
+                                    o.counted_rule
+                                )
+                            } else {
+                                format!(
+                                    "Not counted in the total: the `{}` finding on {} already includes this resource.",
+                                    o.counted_rule, o.counted_resource_id
+                                )
+                            }
                         })
                         .unwrap_or_default()
                 };
@@ -399,9 +430,19 @@ impl ReportView {
                     counted_rule: o.counted_rule.clone(),
                     skipped_rule: o.skipped_rule.clone(),
                     skipped_savings: money(o.skipped_savings),
+                    covered_by: (o.counted_resource_id != o.resource_id).then(|| o.counted_resource_id.clone()),
                 })
                 .collect(),
             rules: analysis.rules.iter().map(rule_row).collect(),
+            not_enough_data: not_enough_data_rows(analysis),
+            not_enough_data_summary: match analysis.not_enough_data.len() {
+                0 => String::new(),
+                n => format!(
+                    "{n} resource{} could not be judged for lack of data; {} not flagged. Missing data never counts as idle.",
+                    plural(n),
+                    if n == 1 { "it is" } else { "they are" }
+                ),
+            },
             exclusions: analysis
                 .exclusions
                 .iter()
@@ -597,6 +638,29 @@ fn month_view(m: &MonthToDate) -> MonthView {
     }
 }
 
+fn not_enough_data_rows(analysis: &Analysis) -> Vec<NotEnoughDataRow> {
+    let mut rows: Vec<NotEnoughDataRow> = Vec::new();
+    for skipped in &analysis.not_enough_data {
+        let resource = match &skipped.skipped.region {
+            Some(region) => format!("{} ({}, {region})", skipped.skipped.resource_id, skipped.skipped.account_id),
+            None => format!("{} ({})", skipped.skipped.resource_id, skipped.skipped.account_id),
+        };
+        match rows.iter_mut().find(|r| r.rule == skipped.rule && r.reason == skipped.skipped.reason) {
+            Some(row) => row.resources.push(resource),
+            None => rows.push(NotEnoughDataRow {
+                rule: skipped.rule.clone(),
+                reason: skipped.skipped.reason.clone(),
+                resources: vec![resource],
+            }),
+        }
+    }
+    for row in &mut rows {
+        row.resources.sort();
+    }
+    rows.sort_by(|a, b| a.rule.cmp(&b.rule).then_with(|| a.reason.cmp(&b.reason)));
+    rows
+}
+
 fn rule_row(run: &costwise_analyzer::analysis::RuleRun) -> RuleRow {
     let (status, status_class, message) = match &run.status {
         RuleStatus::Ok => ("ran", "ok", None),
@@ -620,6 +684,8 @@ fn rule_row(run: &costwise_analyzer::analysis::RuleRun) -> RuleRow {
         message,
         findings: run.findings.to_string(),
         savings: money(run.monthly_savings),
+        counted_savings: money(run.counted_monthly_savings),
+        not_enough_data: if run.not_enough_data == 0 { String::new() } else { run.not_enough_data.to_string() },
         settings,
     }
 }

@@ -50,7 +50,7 @@ fn two_runs_give_identical_bytes() {
     demo::generate(&snapshot, &oracle_path, DEMO_SEED).unwrap();
     let (a, b) = (files(&first.snapshot), files(&snapshot));
     assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
-    assert_eq!(a.len(), 13, "manifest + 12 tables: {:?}", a.keys());
+    assert_eq!(a.len(), 14, "manifest + 13 tables: {:?}", a.keys());
     for (name, bytes) in &a {
         assert!(bytes == &b[name], "{name} differs between two runs");
     }
@@ -111,6 +111,7 @@ fn oracle_matches_the_inventory() {
         .flatten()
         .flat_map(|json| serde_json::from_str::<Vec<String>>(json).unwrap())
         .collect();
+    let templates = table(&ds, Table::LaunchTemplates);
     let billed = column_set(&table(&ds, Table::Costs), "resource_id");
 
     let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
@@ -128,7 +129,8 @@ fn oracle_matches_the_inventory() {
             }
             "gp2-volume" => {
                 assert_eq!(lookup(&volumes, "volume_id", id, "volume_type").as_deref(), Some("gp2"), "{id}");
-                assert_eq!(lookup(&volumes, "volume_id", id, "state").as_deref(), Some("in-use"), "{id}");
+                let state = lookup(&volumes, "volume_id", id, "state").unwrap();
+                assert!(state == "in-use" || state == "available", "{id}: {state}");
             }
             "stopped-instance" => {
                 assert_eq!(lookup(&instances, "instance_id", id, "state").as_deref(), Some("stopped"), "{id}");
@@ -144,9 +146,41 @@ fn oracle_matches_the_inventory() {
                 assert!(billed.iter().any(|b| b.ends_with(&format!("snapshot/{id}"))), "{id} not billed");
             }
             "idle-elastic-ip" => {
-                assert_eq!(lookup(&addresses, "allocation_id", id, "association_id").as_deref(), Some("null"), "{id}");
+                // Unassociated, or associated with a stopped instance.
+                let instance = lookup(&addresses, "allocation_id", id, "instance_id").expect("address exists");
+                if instance == "null" {
+                    assert_eq!(lookup(&addresses, "allocation_id", id, "association_id").as_deref(), Some("null"));
+                } else {
+                    let state = lookup(&instances, "instance_id", &instance, "state");
+                    assert_eq!(state.as_deref(), Some("stopped"), "{id} on {instance}");
+                }
                 let ip = lookup(&addresses, "allocation_id", id, "public_ip").unwrap();
                 assert!(billed.contains(&ip), "{ip} not billed");
+            }
+            "unused-ami" => {
+                assert!(lookup(&images, "image_id", id, "image_id").is_some(), "{id} not in the images table");
+                assert!(!column_set(&instances, "image_id").contains(id), "{id} runs an instance");
+                assert!(!column_set(&templates, "image_id").contains(id), "{id} is in a launch template");
+            }
+            "idle-instance" => {
+                if id.starts_with("i-") {
+                    assert_eq!(lookup(&instances, "instance_id", id, "state").as_deref(), Some("running"), "{id}");
+                    assert_eq!(lookup(&instances, "instance_id", id, "auto_scaling_group").as_deref(), Some("null"));
+                    assert!(billed.contains(id), "{id} not billed");
+                } else {
+                    let members = asg_members(&instances, id);
+                    assert!(members.len() >= 2, "{id}: {members:?}");
+                    for m in &members {
+                        assert_eq!(lookup(&instances, "instance_id", m, "state").as_deref(), Some("running"), "{m}");
+                        let tags = lookup(&instances, "instance_id", m, "tags").unwrap();
+                        assert!(tags.contains(&format!("\"aws:autoscaling:groupName\":\"{id}\"")), "{m}: {tags}");
+                    }
+                }
+            }
+            "io1-to-gp3" => {
+                assert_eq!(lookup(&volumes, "volume_id", id, "volume_type").as_deref(), Some("io1"), "{id}");
+                assert_eq!(lookup(&volumes, "volume_id", id, "state").as_deref(), Some("in-use"), "{id}");
+                assert!(billed.contains(id), "{id} not billed");
             }
             "idle-load-balancer" => {
                 assert!(lookup(&lbs, "load_balancer_arn", id, "name").is_some(), "{id}");
@@ -170,11 +204,13 @@ fn oracle_matches_the_inventory() {
     }
     let expected: BTreeMap<&str, usize> = [
         ("cold-s3-bucket-without-lifecycle", 2),
-        ("gp2-volume", 18),
+        ("gp2-volume", 21),
         ("heavy-s3-egress", 1),
-        ("idle-elastic-ip", 3),
+        ("idle-elastic-ip", 4),
+        ("idle-instance", 2),
         ("idle-load-balancer", 3),
         ("idle-nat-gateway", 1),
+        ("io1-to-gp3", 1),
         ("orphaned-snapshot", 6),
         ("overprovisioned-instance", 4),
         ("previous-generation-instance", 6),
@@ -183,6 +219,7 @@ fn oracle_matches_the_inventory() {
         ("steady-on-demand-usage", 3),
         ("stopped-instance", 8),
         ("unattached-ebs-volume", 6),
+        ("unused-ami", 2),
     ]
     .into();
     assert_eq!(kinds, expected);
@@ -193,6 +230,18 @@ fn oracle_matches_the_inventory() {
     ) {
         assert!(billed.contains(id), "{id} not billed");
     }
+    // Every instance says which AMI it runs; most are public images the accounts do not own.
+    let image_ids = column_set(&images, "image_id");
+    let run = instances.column("image_id").unwrap().str().unwrap().clone();
+    assert_eq!(run.null_count(), 0, "an instance without image_id");
+    let owned = run.iter().flatten().filter(|i| image_ids.contains(*i)).count();
+    assert!(owned > 0 && owned * 2 < run.len(), "{owned} of {} instances run owned AMIs", run.len());
+}
+
+fn asg_members(instances: &DataFrame, group: &str) -> Vec<String> {
+    let groups = instances.column("auto_scaling_group").unwrap().str().unwrap();
+    let ids = instances.column("instance_id").unwrap().str().unwrap();
+    groups.iter().zip(ids.iter()).filter(|(g, _)| *g == Some(group)).map(|(_, i)| i.unwrap().to_owned()).collect()
 }
 
 /// The spend category of a normalized `costs` row (mirrors the generator's categories).
@@ -251,7 +300,7 @@ fn monthly_bill_lands_in_the_intended_ranges() {
     }
     let ranges: &[(&str, f64, f64)] = &[
         ("ec2-instances", 1_700.0, 2_300.0),
-        ("rds", 1_300.0, 1_700.0),
+        ("rds", 1_000.0, 1_700.0),
         ("s3", 400.0, 600.0),
         ("data-transfer", 800.0, 1_200.0),
         ("ebs", 300.0, 800.0),
@@ -266,7 +315,7 @@ fn monthly_bill_lands_in_the_intended_ranges() {
         assert!((*lo..=*hi).contains(&v), "{category}: ${v:.2}/month outside {lo}..{hi}");
     }
     let total: f64 = billed.values().sum();
-    assert!((5_000.0..=7_000.0).contains(&total), "total ${total:.2}/month");
+    assert!((5_000.0..=6_000.0).contains(&total), "total ${total:.2}/month");
     let overview = costwise_analyzer::spend::overview(&ds, None).unwrap().unwrap();
     assert!((overview.monthly_run_rate - total).abs() < 1.0, "{} vs {total}", overview.monthly_run_rate);
 }
@@ -307,4 +356,254 @@ fn unattached_volume_rule_finds_exactly_the_planted_volumes_with_the_oracle_savi
     for (id, savings) in &planted {
         assert!((found[id] - savings).abs() < 0.005, "{id}: rule says {}, oracle {savings}", found[id]);
     }
+}
+
+/// Monthly amortized cost per CUR resource id as the rules price it: usage line
+/// items of the trailing 14 days, scaled to 730 hours.
+fn billed_monthly(ds: &Dataset) -> BTreeMap<String, f64> {
+    let end = ds.as_of();
+    let start = end - chrono::Duration::days(14);
+    let types = Series::new("types".into(), ["Usage", "DiscountedUsage", "SavingsPlanCoveredUsage"]);
+    let df = ds
+        .table(Table::Costs)
+        .unwrap()
+        .filter(
+            col("resource_id")
+                .is_not_null()
+                .and(col("usage_start").gt_eq(lit(start)))
+                .and(col("usage_start").lt(lit(end)))
+                .and(col("line_item_type").is_in(lit(types).implode(false), false)),
+        )
+        .group_by([col("resource_id")])
+        .agg([col("amortized_cost").sum()])
+        .collect()
+        .unwrap();
+    let ids = df.column("resource_id").unwrap().str().unwrap();
+    let costs = df.column("amortized_cost").unwrap().f64().unwrap();
+    ids.iter().zip(costs.iter()).map(|(i, c)| (i.unwrap().to_owned(), c.unwrap() * 730.0 / 336.0)).collect()
+}
+
+fn multiplier(region: &str) -> f64 {
+    if region == "eu-west-1" { 1.10 } else { 1.0 }
+}
+
+fn close(actual: f64, expected: f64, what: &str) {
+    assert!((actual - expected).abs() < 0.005, "{what}: billed {actual:.6}, oracle {expected:.6}");
+}
+
+#[test]
+fn every_priced_oracle_entry_is_what_the_cur_bills() {
+    let g = generated();
+    let ds = Dataset::open(&g.snapshot).unwrap();
+    let billed = billed_monthly(&ds);
+    let volumes = table(&ds, Table::Volumes);
+    let instances = table(&ds, Table::Instances);
+    let images = table(&ds, Table::Images);
+    let addresses = table(&ds, Table::Addresses);
+    let bill = |id: &str| billed.get(id).copied().unwrap_or_else(|| panic!("{id} not billed in the last 14 days"));
+    let arn = |region: &str, account: &str, kind: &str, id: &str| format!("arn:aws:ec2:{region}:{account}:{kind}/{id}");
+    let mut checked: BTreeMap<&str, usize> = BTreeMap::new();
+    for f in &g.oracle.findings {
+        let (Some(id), Some(expected)) = (f.resource_id.as_deref(), f.expected_monthly_savings) else { continue };
+        let (region, account) = (f.region.as_str(), f.account_id.as_str());
+        let m = multiplier(region);
+        match f.kind.as_str() {
+            // Billed under their own id (a load balancer's id is its ARN).
+            "unattached-ebs-volume" | "recently-detached-ebs-volume" | "idle-load-balancer" => {
+                close(bill(id), expected, id);
+            }
+            "orphaned-snapshot" => close(bill(&arn(region, account, "snapshot", id)), expected, id),
+            "idle-nat-gateway" => close(bill(&arn(region, account, "natgateway", id)), expected, id),
+            "idle-elastic-ip" => {
+                close(bill(&lookup(&addresses, "allocation_id", id, "public_ip").unwrap()), expected, id);
+            }
+            "unused-ami" => {
+                let snaps: Vec<String> =
+                    serde_json::from_str(&lookup(&images, "image_id", id, "snapshot_ids").unwrap()).unwrap();
+                assert!(!snaps.is_empty() && snaps.len() <= 2, "{id}: {snaps:?}");
+                let total: f64 = snaps.iter().map(|s| bill(&arn(region, account, "snapshot", s))).sum();
+                close(total, expected, id);
+            }
+            "stopped-instance" => {
+                let attached =
+                    volumes.clone().lazy().filter(col("attached_instance_id").eq(lit(id))).collect().unwrap();
+                let ebs: f64 = column_set(&attached, "volume_id").iter().map(|v| bill(v)).sum();
+                let held = addresses.clone().lazy().filter(col("instance_id").eq(lit(id))).collect().unwrap();
+                let eip: f64 = column_set(&held, "public_ip").iter().map(|ip| bill(ip)).sum();
+                close(ebs + eip, expected, id);
+            }
+            "idle-instance" => {
+                let members = if id.starts_with("i-") { vec![id.to_owned()] } else { asg_members(&instances, id) };
+                close(members.iter().map(|i| bill(i)).sum(), expected, id);
+            }
+            "io1-to-gp3" => {
+                // gp3 of the same size with the same IOPS: 3,000 IOPS are included.
+                let size: f64 = lookup(&volumes, "volume_id", id, "size_gib").unwrap().parse().unwrap();
+                let iops: f64 = lookup(&volumes, "volume_id", id, "iops").unwrap().parse().unwrap();
+                let gp3 = (size * 0.08 + (iops - 3000.0).max(0.0) * 0.005) * m;
+                close(bill(id) - gp3, expected, id);
+            }
+            "gp2-volume" => {
+                let size: f64 = lookup(&volumes, "volume_id", id, "size_gib").unwrap().parse().unwrap();
+                close(bill(id), size * 0.10 * m, id);
+                let iops = (size * 3.0).clamp(100.0, 16_000.0);
+                let throughput = if size >= 334.0 { 250.0 } else { 125.0 };
+                let gp3 = (size * 0.08 + (iops - 3000.0).max(0.0) * 0.005 + (throughput - 125.0) * 0.04) * m;
+                close(bill(id) - gp3, expected, id);
+            }
+            _ => continue,
+        }
+        *checked.entry(f.kind.as_str()).or_default() += 1;
+    }
+    assert_eq!(checked.len(), 11, "{checked:?}");
+    // The figures issue 3 fixes by hand (us-east-1 list prices, 730 hours).
+    let expected = |kind: &str| -> Vec<f64> {
+        g.oracle.findings.iter().filter(|f| f.kind == kind).map(|f| f.expected_monthly_savings.unwrap()).collect()
+    };
+    assert_eq!(expected("io1-to-gp3"), [37.0], "100×0.125 + 500×0.065 − 100×0.08");
+    assert!(expected("gp2-volume").contains(&16.0), "1,200×0.10 − (1,200×0.08 + 600×0.005 + 125×0.04)");
+    assert_eq!(expected("idle-instance"), [15.184, 60.736], "0.0208×730; 2 × 0.0416×730");
+    assert_eq!(expected("unused-ami"), [4.0, 1.1], "80 GB × 0.05; 20 GB × 0.05 × 1.10");
+    assert!(expected("idle-elastic-ip").contains(&3.65));
+    assert!(expected("stopped-instance").contains(&5.25), "demo-env: 20 GiB gp3 root ($1.60) + its Elastic IP ($3.65)");
+}
+
+#[test]
+fn unused_amis_are_exactly_the_old_unreferenced_owned_images() {
+    let g = generated();
+    let ds = Dataset::open(&g.snapshot).unwrap();
+    let cutoff = ds.as_of() - chrono::Duration::days(90);
+    let images = table(&ds, Table::Images);
+    let mut used = column_set(&table(&ds, Table::Instances), "image_id");
+    used.extend(column_set(&table(&ds, Table::LaunchTemplates), "image_id"));
+    let ids = images.column("image_id").unwrap().str().unwrap();
+    let created = images.column("creation_date").unwrap().datetime().unwrap().physical().clone();
+    let launched = images.column("last_launched_time").unwrap().datetime().unwrap().physical().clone();
+    let cutoff_us = cutoff.and_utc().timestamp_micros();
+    let mut old_unlaunched = BTreeSet::new();
+    let mut unused = BTreeSet::new();
+    for i in 0..images.height() {
+        let id = ids.get(i).unwrap().to_owned();
+        let old = created.get(i).unwrap() < cutoff_us && launched.get(i).is_none_or(|t| t < cutoff_us);
+        if old {
+            old_unlaunched.insert(id.clone());
+            if !used.contains(&id) {
+                unused.insert(id);
+            }
+        }
+    }
+    let planted: BTreeSet<String> =
+        g.oracle.findings.iter().filter(|f| f.kind == "unused-ami").map(|f| f.resource_id.clone().unwrap()).collect();
+    assert_eq!(unused, planted);
+    // The traps: old, not launched for 90 days, but referenced; among them one that only a
+    // launch template's default version references.
+    let traps: Vec<&String> = old_unlaunched.difference(&unused).collect();
+    assert!(traps.len() >= 2, "{traps:?}");
+    let instance_images = column_set(&table(&ds, Table::Instances), "image_id");
+    assert!(traps.iter().any(|t| instance_images.contains(*t)), "an old AMI a running instance uses");
+    let templates = table(&ds, Table::LaunchTemplates);
+    let only_default = traps.iter().any(|t| {
+        let rows = templates.clone().lazy().filter(col("image_id").eq(lit(t.as_str()))).collect().unwrap();
+        !instance_images.contains(*t)
+            && rows.height() == 1
+            && rows.column("default_version").unwrap().bool().unwrap().get(0) == Some(true)
+            && rows.column("latest_version").unwrap().bool().unwrap().get(0) == Some(false)
+    });
+    assert!(only_default, "an old AMI only a launch template's default (not latest) version references");
+    for trap in traps {
+        assert!(g.oracle.notes.iter().any(|n| n.contains(trap.as_str()) && n.contains("NOT an unused AMI")), "{trap}");
+    }
+}
+
+/// Daily CPU average and NetworkIn+NetworkOut per instance over the last 14 days.
+fn daily_ec2(ds: &Dataset) -> BTreeMap<String, Vec<(f64, f64)>> {
+    let start = ds.as_of() - chrono::Duration::days(14);
+    let df = ds
+        .table(Table::Metrics)
+        .unwrap()
+        .filter(col("namespace").eq(lit("AWS/EC2")).and(col("period_start").gt_eq(lit(start))))
+        .with_column(col("period_start").dt().date().alias("day"))
+        .group_by([col("resource_id"), col("day")])
+        .agg([
+            col("value")
+                .filter(col("metric").eq(lit("CPUUtilization")).and(col("statistic").eq(lit("Average"))))
+                .mean()
+                .alias("cpu"),
+            col("value")
+                .filter(
+                    col("metric")
+                        .is_in(lit(Series::new("n".into(), ["NetworkIn", "NetworkOut"])).implode(false), false),
+                )
+                .sum()
+                .alias("network"),
+        ])
+        .collect()
+        .unwrap();
+    let ids = df.column("resource_id").unwrap().str().unwrap();
+    let cpu = df.column("cpu").unwrap().f64().unwrap();
+    let network = df.column("network").unwrap().f64().unwrap();
+    let mut out: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
+    for i in 0..df.height() {
+        out.entry(ids.get(i).unwrap().to_owned()).or_default().push((cpu.get(i).unwrap(), network.get(i).unwrap()));
+    }
+    out
+}
+
+#[test]
+fn idle_instances_are_low_on_cpu_and_network_and_busy_ones_are_not() {
+    let g = generated();
+    let ds = Dataset::open(&g.snapshot).unwrap();
+    let instances = table(&ds, Table::Instances).lazy().filter(col("state").eq(lit("running"))).collect().unwrap();
+    let mut planted = BTreeSet::new();
+    for f in g.oracle.findings.iter().filter(|f| f.kind == "idle-instance") {
+        let id = f.resource_id.clone().unwrap();
+        if id.starts_with("i-") {
+            planted.insert(id);
+        } else {
+            planted.extend(asg_members(&instances, &id));
+        }
+    }
+    assert_eq!(planted.len(), 3);
+    let daily = daily_ec2(&ds);
+    let mut without_metrics = Vec::new();
+    for id in column_set(&instances, "instance_id") {
+        let Some(days) = daily.get(&id) else {
+            without_metrics.push(id);
+            continue;
+        };
+        assert_eq!(days.len(), 14, "{id}: {} days of metrics", days.len());
+        // Trusted Advisor's test: a day is idle at ≤ 10% average CPU and ≤ 5 MB of network.
+        let idle_days = days.iter().filter(|(cpu, net)| *cpu <= 10.0 && *net <= 5.0e6).count();
+        if planted.contains(&id) {
+            assert_eq!(idle_days, 14, "{id}");
+            assert!(days.iter().all(|(cpu, net)| *cpu < 3.0 && *net < 2.5e6), "{id}: {days:?}");
+        } else {
+            assert_eq!(idle_days, 0, "{id}");
+            let least = days.iter().map(|(_, net)| *net).fold(f64::INFINITY, f64::min);
+            assert!(least > 1.0e8, "{id}: only {least} bytes on its quietest day");
+        }
+    }
+    // One running instance has no metrics at all: not enough data, never idle.
+    assert_eq!(without_metrics.len(), 1, "{without_metrics:?}");
+    assert!(g.oracle.notes.iter().any(|n| n.contains(&without_metrics[0]) && n.contains("not-enough-data")));
+}
+
+#[test]
+fn io1_volume_never_needs_its_provisioned_iops() {
+    let g = generated();
+    let ds = Dataset::open(&g.snapshot).unwrap();
+    let io1 = g.oracle.findings.iter().find(|f| f.kind == "io1-to-gp3").unwrap().resource_id.clone().unwrap();
+    let df = ds
+        .table(Table::Metrics)
+        .unwrap()
+        .filter(col("resource_id").eq(lit(io1.as_str())))
+        .group_by([col("period_start")])
+        .agg([(col("value").sum() / col("period_seconds").first().cast(DataType::Float64)).alias("iops")])
+        .collect()
+        .unwrap();
+    let iops = df.column("iops").unwrap().f64().unwrap();
+    assert_eq!(iops.len(), 60 * 24, "hourly datapoints for the whole window");
+    let peak = iops.max().unwrap();
+    let mean = iops.mean().unwrap();
+    assert!(peak < 200.0 && mean > 40.0 && mean < 70.0, "peak {peak:.0}, mean {mean:.0} IOPS");
 }

@@ -91,6 +91,11 @@ pub const CLI_DUMPS: &[CliDump] = &[
         table: Table::Images,
     },
     CliDump {
+        file_name: "describe-launch-template-versions.json",
+        command: "aws ec2 describe-launch-template-versions --versions '$Latest' '$Default' --output json",
+        table: Table::LaunchTemplates,
+    },
+    CliDump {
         file_name: "describe-addresses.json",
         command: "aws ec2 describe-addresses --output json",
         table: Table::Addresses,
@@ -671,6 +676,7 @@ fn sort_key_columns(table: Table) -> &'static [&'static str] {
         Table::Volumes => &["account_id", "region", "volume_id"],
         Table::Snapshots => &["account_id", "region", "snapshot_id"],
         Table::Images => &["account_id", "region", "image_id"],
+        Table::LaunchTemplates => &["account_id", "region", "launch_template_id", "version_number"],
         Table::Addresses => &["account_id", "region", "allocation_id"],
         Table::LoadBalancers => &["account_id", "region", "load_balancer_arn"],
         Table::NatGateways => &["account_id", "region", "nat_gateway_id"],
@@ -681,11 +687,41 @@ fn sort_key_columns(table: Table) -> &'static [&'static str] {
     }
 }
 
+/// The cell of `column`, if the table has it.
+fn cell<'r>(table: Table, cells: &'r [Cell], column: &str) -> Option<&'r Cell> {
+    table.columns().iter().position(|c| c.name == column).map(|index| &cells[index])
+}
+
+/// Orders two cells of the same column: nulls first, then by value.
+fn compare_cells(a: Option<&Cell>, b: Option<&Cell>) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    match (a, b) {
+        (Some(Cell::Str(a)), Some(Cell::Str(b))) => a.cmp(b),
+        (Some(Cell::I64(a) | Cell::Ts(a)), Some(Cell::I64(b) | Cell::Ts(b))) => a.cmp(b),
+        (Some(Cell::F64(a)), Some(Cell::F64(b))) => a.total_cmp(b),
+        (Some(Cell::Bool(a)), Some(Cell::Bool(b))) => a.cmp(b),
+        (None | Some(Cell::Null), None | Some(Cell::Null)) => Ordering::Equal,
+        (None | Some(Cell::Null), _) => Ordering::Less,
+        (_, None | Some(Cell::Null)) => Ordering::Greater,
+        // Cells of one column always share a type.
+        _ => Ordering::Equal,
+    }
+}
+
 fn compare_keys(table: Table, key: &[&str], a: &[Cell], b: &[Cell]) -> std::cmp::Ordering {
     key.iter()
-        .map(|column| cell_str(table, a, column).cmp(&cell_str(table, b, column)))
+        .map(|column| compare_cells(cell(table, a, column), cell(table, b, column)))
         .find(|o| o.is_ne())
         .unwrap_or(std::cmp::Ordering::Equal)
+}
+
+/// A key cell as text, for error messages.
+fn key_text(cell: &Cell) -> Option<String> {
+    match cell {
+        Cell::Str(v) => Some(v.clone()),
+        Cell::I64(v) => Some(v.to_string()),
+        _ => None,
+    }
 }
 
 /// Drops exact duplicates of a resource; the same resource with different
@@ -699,7 +735,7 @@ fn dedupe(table: Table, key: &[&str], rows: Vec<SourcedRow>, paths: &[PathBuf]) 
             if previous.cells == row.cells {
                 continue;
             }
-            let id: Vec<&str> = key.iter().filter_map(|c| cell_str(table, &row.cells, c)).collect();
+            let id: Vec<String> = key.iter().filter_map(|c| cell(table, &row.cells, c).and_then(key_text)).collect();
             return Err(Error::BadJson {
                 path: paths[row.file_index].clone(),
                 detail: format!(
@@ -763,6 +799,7 @@ fn read_dump(file: &FileCtx<'_>, root: &Value) -> Result<(&'static str, Vec<Vec<
         Table::LoadBalancers => load_balancers(file, root),
         Table::Buckets => Ok((format, buckets(file, root)?)),
         Table::SavingsPlans => Ok((format, savings_plans(file, root)?)),
+        Table::LaunchTemplates => Ok((format, launch_templates(file, root)?)),
         Table::Costs | Table::Metrics => unreachable!("no CLI dump fills `{}`", file.dump.table),
     }
 }
@@ -812,6 +849,7 @@ fn instances(file: &FileCtx<'_>, root: &Value) -> Result<Vec<Vec<Cell>>> {
                     ("instance_id", Cell::Str(instance_id)),
                     ("name", s(name_tag(&tags))),
                     ("instance_type", Cell::Str(it.req_str("InstanceType")?)),
+                    ("image_id", s(it.str("ImageId")?)),
                     ("state", Cell::Str(state)),
                     ("state_changed_at", t(state_changed_at)),
                     ("launch_time", t(launch_time)),
@@ -925,6 +963,47 @@ fn images(file: &FileCtx<'_>, root: &Value) -> Result<Vec<Vec<Cell>>> {
                 ("last_launched_time", t(v.ts("LastLaunchedTime")?)),
                 ("snapshot_ids", Cell::Str(serde_json::to_string(&snapshot_ids).unwrap_or_else(|_| "[]".into()))),
                 ("tags", Cell::Str(tags_json(&tags))),
+            ],
+        ));
+    }
+    Ok(rows)
+}
+
+/// One row per launch template version. The dump holds each template's
+/// `$Latest` and `$Default` versions, so the highest version number of a
+/// template in the file is its latest; `DefaultVersion` marks the default.
+fn launch_templates(file: &FileCtx<'_>, root: &Value) -> Result<Vec<Vec<Cell>>> {
+    let key = "LaunchTemplateVersions";
+    let versions = items(file, key, required_top_level(file, root, key)?)?;
+    let mut parsed = Vec::with_capacity(versions.len());
+    let mut latest: BTreeMap<(String, String, String), i64> = BTreeMap::new();
+    for v in &versions {
+        let template_id = v.req_str("LaunchTemplateId")?;
+        let version = v.req_i64("VersionNumber")?;
+        let default = v.bool("DefaultVersion")?.ok_or_else(|| v.missing("DefaultVersion"))?;
+        let image_id = v.obj("LaunchTemplateData")?.map(|d| d.str("ImageId")).transpose()?.flatten();
+        let created_by = v.str("CreatedBy")?;
+        let account = file.account(&v.path, created_by.as_deref().and_then(|arn| arn_parts(arn).1).as_deref())?;
+        let region = file.region(&v.path, None)?;
+        let highest = latest.entry((account.clone(), region.clone(), template_id.clone())).or_insert(version);
+        *highest = (*highest).max(version);
+        parsed.push((account, region, template_id, version, default, image_id, v));
+    }
+    let mut rows = Vec::with_capacity(parsed.len());
+    for (account, region, template_id, version, default, image_id, v) in parsed {
+        let is_latest = latest.get(&(account.clone(), region.clone(), template_id.clone())) == Some(&version);
+        rows.push(row(
+            Table::LaunchTemplates,
+            vec![
+                ("account_id", Cell::Str(account)),
+                ("region", Cell::Str(region)),
+                ("launch_template_id", Cell::Str(template_id)),
+                ("launch_template_name", s(v.str("LaunchTemplateName")?)),
+                ("version_number", Cell::I64(version)),
+                ("default_version", Cell::Bool(default)),
+                ("latest_version", Cell::Bool(is_latest)),
+                ("image_id", s(image_id)),
+                ("create_time", t(v.ts("CreateTime")?)),
             ],
         ));
     }
@@ -1189,6 +1268,28 @@ mod tests {
         let (region, account) = arn_parts("arn:aws:savingsplans::111111111111:savingsplan/abc");
         assert_eq!((region, account.as_deref()), (None, Some("111111111111")));
         assert_eq!(arn_parts("not-an-arn"), (None, None));
+    }
+
+    #[test]
+    fn key_cells_order_by_value_with_nulls_first() {
+        use std::cmp::Ordering::{Equal, Greater, Less};
+        let key = ["account_id", "region", "launch_template_id", "version_number"];
+        let version = |v: i64| {
+            row(
+                Table::LaunchTemplates,
+                vec![
+                    ("account_id", Cell::Str("111111111111".into())),
+                    ("region", Cell::Str("us-east-1".into())),
+                    ("launch_template_id", Cell::Str("lt-1".into())),
+                    ("version_number", Cell::I64(v)),
+                ],
+            )
+        };
+        assert_eq!(compare_keys(Table::LaunchTemplates, &key, &version(9), &version(10)), Less, "numerically");
+        assert_eq!(compare_keys(Table::LaunchTemplates, &key, &version(10), &version(10)), Equal);
+        assert_eq!(compare_cells(Some(&Cell::Null), Some(&Cell::Str("a".into()))), Less);
+        assert_eq!(compare_cells(Some(&Cell::F64(2.5)), Some(&Cell::F64(-1.0))), Greater);
+        assert_eq!(key_text(&Cell::I64(3)).as_deref(), Some("3"));
     }
 
     #[test]

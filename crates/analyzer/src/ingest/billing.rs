@@ -713,60 +713,108 @@ fn strip_user_prefix(key: &str) -> &str {
     key.strip_prefix("user:").or_else(|| key.strip_prefix("user_")).unwrap_or(key)
 }
 
+/// A CUR 2.0 map column flattened once: per row, a range into flat key and
+/// value arrays. Reading rows through `ListChunked::get_as_series` would
+/// allocate and cast a Series per line item, which dominated large imports.
+struct FlatMap {
+    /// Per row: `None` for a null map, else the entry range.
+    rows: Vec<Option<std::ops::Range<usize>>>,
+    keys: StringChunked,
+    values: StringChunked,
+}
+
+impl FlatMap {
+    fn new(ca: &ListChunked, name: &str) -> PolarsResult<Self> {
+        let ca = ca.rechunk();
+        let inner = ca.get_inner();
+        let entries = inner.struct_()?;
+        let fields = entries.fields_as_series();
+        let field = |wanted: &str| fields.iter().find(|f| f.name().as_str() == wanted).cloned();
+        let (Some(keys), Some(values)) = (field("key"), field("value")) else {
+            polars_bail!(ComputeError: "column `{name}`: map entries need `key` and `value` fields");
+        };
+        let keys = keys.cast(&DataType::String)?.str()?.rechunk().into_owned();
+        let values = values.cast(&DataType::String)?.str()?.rechunk().into_owned();
+        let mut rows = Vec::with_capacity(ca.len());
+        for array in ca.downcast_iter() {
+            let offsets = array.offsets();
+            for row in 0..array.len() {
+                if array.validity().is_some_and(|valid| !valid.get_bit(row)) {
+                    rows.push(None);
+                } else {
+                    let (start, end) = offsets.start_end(row);
+                    rows.push(Some(start..end));
+                }
+            }
+        }
+        Ok(Self { rows, keys, values })
+    }
+}
+
 fn build_tags(columns: &mut [Column], names: &[String], kinds: &[TagInput]) -> PolarsResult<Column> {
     enum Reader {
         Single(String, StringChunked),
         Json(StringChunked),
-        List(ListChunked),
+        List(FlatMap),
     }
     let len = columns.iter().map(Column::len).max().unwrap_or(0);
     let mut readers = Vec::with_capacity(columns.len());
-    for (column, kind) in columns.iter().zip(kinds) {
+    for ((column, kind), name) in columns.iter().zip(kinds).zip(names) {
         let series = column.as_materialized_series();
         let reader = match (kind, series.dtype()) {
             (TagInput::Single(key), _) => {
                 Reader::Single(strip_user_prefix(key).to_owned(), series.cast(&DataType::String)?.str()?.clone())
             }
-            (TagInput::Map, DataType::List(_)) => Reader::List(series.list()?.clone()),
+            (TagInput::Map, DataType::List(_)) => Reader::List(FlatMap::new(series.list()?, name)?),
             (TagInput::Map, _) => Reader::Json(series.cast(&DataType::String)?.str()?.clone()),
         };
         readers.push(reader);
     }
+    // Line items of one resource repeat its tags thousands of times: remember
+    // the last parsed JSON object per reader instead of parsing it again.
+    let mut last_json: Vec<(String, Vec<(String, String)>)> = vec![(String::new(), Vec::new()); readers.len()];
+    let mut json_present = vec![false; readers.len()];
     let mut out: Vec<String> = Vec::with_capacity(len);
     for row in 0..len {
-        let mut tags: BTreeMap<String, String> = BTreeMap::new();
-        for (reader, name) in readers.iter().zip(names) {
+        for (index, (reader, name)) in readers.iter().zip(names).enumerate() {
+            let Reader::Json(ca) = reader else { continue };
+            let at = if ca.len() == 1 { 0 } else { row };
+            let text = ca.get(at).map(str::trim).filter(|v| !v.is_empty());
+            json_present[index] = text.is_some();
+            let Some(text) = text else { continue };
+            if last_json[index].0 != text {
+                let map: serde_json::Map<String, serde_json::Value> = serde_json::from_str(text).map_err(|e| {
+                    polars_err!(ComputeError: "column `{name}` row {}: tags must be a JSON object, found `{text}` ({e})", row + 1)
+                })?;
+                let pairs = map
+                    .iter()
+                    .filter_map(|(key, value)| Some((strip_user_prefix(key).to_owned(), json_text(value)?)))
+                    .collect();
+                last_json[index] = (text.to_owned(), pairs);
+            }
+        }
+        let mut tags: BTreeMap<&str, &str> = BTreeMap::new();
+        for (index, reader) in readers.iter().enumerate() {
             let at = |ca_len: usize| if ca_len == 1 { 0 } else { row };
             match reader {
                 Reader::Single(key, ca) => {
                     if let Some(value) = ca.get(at(ca.len())).filter(|v| !v.is_empty()) {
-                        tags.insert(key.clone(), value.to_owned());
+                        tags.insert(key, value);
                     }
                 }
-                Reader::Json(ca) => {
-                    let Some(text) = ca.get(at(ca.len())).map(str::trim).filter(|v| !v.is_empty()) else { continue };
-                    let map: serde_json::Map<String, serde_json::Value> = serde_json::from_str(text).map_err(|e| {
-                        polars_err!(ComputeError: "column `{name}` row {}: tags must be a JSON object, found `{text}` ({e})", row + 1)
-                    })?;
-                    for (key, value) in &map {
-                        if let Some(value) = json_text(value) {
-                            tags.insert(strip_user_prefix(key).to_owned(), value);
-                        }
+                Reader::Json(_) if json_present[index] => {
+                    for (key, value) in &last_json[index].1 {
+                        tags.insert(key, value);
                     }
                 }
-                Reader::List(ca) => {
-                    let Some(entries) = ca.get_as_series(at(ca.len())) else { continue };
-                    let entries = entries.struct_()?;
-                    let fields = entries.fields_as_series();
-                    let field = |wanted: &str| fields.iter().find(|f| f.name().as_str() == wanted).cloned();
-                    let (Some(keys), Some(values)) = (field("key"), field("value")) else {
-                        polars_bail!(ComputeError: "column `{name}`: map entries need `key` and `value` fields");
-                    };
-                    let keys = keys.cast(&DataType::String)?;
-                    let values = values.cast(&DataType::String)?;
-                    for (key, value) in keys.str()?.iter().zip(values.str()?.iter()) {
-                        if let (Some(key), Some(value)) = (key, value.filter(|v| !v.is_empty())) {
-                            tags.insert(strip_user_prefix(key).to_owned(), value.to_owned());
+                Reader::Json(_) => {}
+                Reader::List(map) => {
+                    let Some(Some(range)) = map.rows.get(at(map.rows.len())) else { continue };
+                    for entry in range.clone() {
+                        if let (Some(key), Some(value)) =
+                            (map.keys.get(entry), map.values.get(entry).filter(|v| !v.is_empty()))
+                        {
+                            tags.insert(strip_user_prefix(key), value);
                         }
                     }
                 }

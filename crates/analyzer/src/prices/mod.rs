@@ -282,6 +282,33 @@ impl PriceBook {
     }
 }
 
+/// IOPS every gp3 volume includes in its storage price.
+pub const GP3_INCLUDED_IOPS: f64 = 3_000.0;
+/// Throughput (MiB/s) every gp3 volume includes in its storage price.
+pub const GP3_INCLUDED_THROUGHPUT_MIBPS: f64 = 125.0;
+/// Most throughput a gp3 volume may provision per provisioned IOPS (MiB/s per IOPS).
+pub const GP3_MAX_THROUGHPUT_PER_IOPS: f64 = 0.25;
+
+/// The IOPS and throughput to provision on a gp3 volume.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Gp3Sizing {
+    /// Provisioned IOPS (at least the included 3,000).
+    pub iops: f64,
+    /// Provisioned throughput in MiB/s (at least the included 125).
+    pub throughput_mibps: f64,
+}
+
+/// The smallest valid gp3 configuration delivering at least `iops` and
+/// `throughput_mibps`: both rounded up to whole units and never below what
+/// gp3 includes (3,000 IOPS, 125 MiB/s), and IOPS raised when the throughput
+/// needs more than gp3's 0.25 MiB/s per provisioned IOPS. Service maximums
+/// are the caller's to check: they differ by region and change over time.
+pub fn gp3_sizing(iops: f64, throughput_mibps: f64) -> Gp3Sizing {
+    let throughput_mibps = throughput_mibps.ceil().max(GP3_INCLUDED_THROUGHPUT_MIBPS);
+    let iops = iops.ceil().max(GP3_INCLUDED_IOPS).max((throughput_mibps / GP3_MAX_THROUGHPUT_PER_IOPS).ceil());
+    Gp3Sizing { iops, throughput_mibps }
+}
+
 /// Median ratio of observed rates to catalog rates, per region.
 fn region_ratios(observed: &ObservedRates) -> HashMap<String, RegionRatio> {
     let catalog = catalog();
@@ -401,6 +428,14 @@ mod tests {
         assert!((io2.iops - expected_iops).abs() < 1e-6);
         let gp2 = book.ebs_volume_monthly("us-east-1", "gp2", 100.0, Some(300.0), None).unwrap();
         assert!((gp2.total - 10.0).abs() < 1e-9, "gp2 bills storage only");
+    }
+
+    #[test]
+    fn gp3_sizing_respects_what_gp3_includes_and_its_throughput_ratio() {
+        assert_eq!(gp3_sizing(900.0, 128.0), Gp3Sizing { iops: 3000.0, throughput_mibps: 128.0 });
+        assert_eq!(gp3_sizing(6000.4, 100.0), Gp3Sizing { iops: 6001.0, throughput_mibps: 125.0 });
+        // 1,000 MiB/s needs 4,000 IOPS at 0.25 MiB/s per IOPS.
+        assert_eq!(gp3_sizing(3000.0, 1000.0), Gp3Sizing { iops: 4000.0, throughput_mibps: 1000.0 });
     }
 
     #[test]

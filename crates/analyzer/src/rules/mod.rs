@@ -7,9 +7,20 @@
 //! Checks are pure: they read the [`Context`] and return findings, never
 //! files, the environment or the clock.
 
+pub(crate) mod columns;
+pub mod gp2_to_gp3;
+pub mod idle_elastic_ip;
+pub mod idle_instance;
+pub mod idle_load_balancer;
+pub mod idle_nat_gateway;
+pub mod io1_to_gp3;
+pub mod orphaned_ebs_snapshot;
+pub mod previous_generation_instance;
 mod registry;
 pub mod spend_overview;
+pub mod stopped_instance;
 pub mod unattached_ebs_volume;
+pub mod unused_ami;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -20,6 +31,7 @@ use serde::de::DeserializeOwned;
 pub use registry::registry;
 
 use crate::Dataset;
+use crate::billed::BilledCosts;
 use crate::error::Error;
 use crate::finding::{Category, Finding};
 use crate::prices::PriceBook;
@@ -32,6 +44,8 @@ pub struct Context<'a> {
     pub dataset: &'a Dataset,
     /// Prices with provenance.
     pub prices: &'a PriceBook,
+    /// What each resource actually cost in the CUR, computed once for all rules.
+    pub billed: &'a BilledCosts,
 }
 
 /// What a check returns.
@@ -39,14 +53,33 @@ pub struct Context<'a> {
 pub struct RuleOutput {
     /// Findings.
     pub findings: Vec<Finding>,
+    /// Resources the rule would have judged but could not, for lack of data.
+    pub not_enough_data: Vec<NotEnoughData>,
     /// The spend overview, from the `spend-overview` rule only.
     pub spend: Option<SpendOverview>,
 }
 
 impl From<Vec<Finding>> for RuleOutput {
     fn from(findings: Vec<Finding>) -> Self {
-        Self { findings, spend: None }
+        Self { findings, ..Self::default() }
     }
+}
+
+/// A resource a rule skipped because the data it needs is missing.
+///
+/// Missing metrics never mean idle: a resource without the datapoints a rule
+/// needs is listed here instead of being flagged, so the report can say how
+/// many were skipped and why.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct NotEnoughData {
+    /// Account of the resource.
+    pub account_id: String,
+    /// Region of the resource.
+    pub region: Option<String>,
+    /// The resource.
+    pub resource_id: String,
+    /// What is missing, in words (`no CPUUtilization datapoints in the last 14 days`).
+    pub reason: String,
 }
 
 /// A failure inside one rule; the others still run.

@@ -2,7 +2,11 @@
 
 use std::sync::OnceLock;
 
-use super::{RuleSpec, spend_overview, unattached_ebs_volume};
+use super::{
+    RuleSpec, gp2_to_gp3, idle_elastic_ip, idle_instance, idle_load_balancer, idle_nat_gateway, io1_to_gp3,
+    orphaned_ebs_snapshot, previous_generation_instance, spend_overview, stopped_instance, unattached_ebs_volume,
+    unused_ami,
+};
 
 /// Every rule, in the order reports list them.
 pub fn registry() -> &'static [RuleSpec] {
@@ -11,6 +15,18 @@ pub fn registry() -> &'static [RuleSpec] {
         vec![
             RuleSpec::of::<spend_overview::SpendOverviewRule>(include_str!("spend_overview.rs")),
             RuleSpec::of::<unattached_ebs_volume::UnattachedEbsVolume>(include_str!("unattached_ebs_volume.rs")),
+            RuleSpec::of::<stopped_instance::StoppedInstance>(include_str!("stopped_instance.rs")),
+            RuleSpec::of::<orphaned_ebs_snapshot::OrphanedEbsSnapshot>(include_str!("orphaned_ebs_snapshot.rs")),
+            RuleSpec::of::<unused_ami::UnusedAmi>(include_str!("unused_ami.rs")),
+            RuleSpec::of::<idle_elastic_ip::IdleElasticIp>(include_str!("idle_elastic_ip.rs")),
+            RuleSpec::of::<idle_load_balancer::IdleLoadBalancer>(include_str!("idle_load_balancer.rs")),
+            RuleSpec::of::<idle_nat_gateway::IdleNatGateway>(include_str!("idle_nat_gateway.rs")),
+            RuleSpec::of::<idle_instance::IdleInstance>(include_str!("idle_instance.rs")),
+            RuleSpec::of::<gp2_to_gp3::Gp2ToGp3>(include_str!("gp2_to_gp3.rs")),
+            RuleSpec::of::<io1_to_gp3::Io1ToGp3>(include_str!("io1_to_gp3.rs")),
+            RuleSpec::of::<previous_generation_instance::PreviousGenerationInstance>(include_str!(
+                "previous_generation_instance.rs"
+            )),
         ]
     })
 }

@@ -104,7 +104,7 @@ impl Rule for SpendOverviewRule {
         let account = ctx.dataset.manifest().accounts.first().map(|a| a.id.clone()).unwrap_or_default();
         let mut findings = spikes(settings, &spend, &account);
         findings.extend(budget_overrun(&spend, &account));
-        Ok(RuleOutput { findings, spend: Some(spend) })
+        Ok(RuleOutput { findings, not_enough_data: Vec::new(), spend: Some(spend) })
     }
 }
 
@@ -155,6 +155,7 @@ fn spikes(settings: &Settings, spend: &SpendOverview, payer: &str) -> Vec<Findin
                     terraform: None,
                 },
                 tags: BTreeMap::new(),
+                covers: Vec::new(),
             }
         })
         .collect()
@@ -194,5 +195,6 @@ fn budget_overrun(spend: &SpendOverview, payer: &str) -> Option<Finding> {
             terraform: None,
         },
         tags: BTreeMap::new(),
+        covers: Vec::new(),
     })
 }

@@ -17,9 +17,12 @@
 //! `DeleteOnTermination`, or after a migration.
 //!
 //! ## How savings are estimated
-//! The volume's full monthly cost: size × GB-month rate, plus billable IOPS
-//! and throughput, at the region's rates (CUR-observed rate, else the
-//! catalog scaled to the region; the report names which). A final snapshot
+//! The volume's full monthly cost. When the CUR bills the volume under its
+//! id, that is its amortized cost over the last 14 days of billing data,
+//! scaled to a 730-hour month; otherwise it is size × GB-month rate, plus
+//! billable IOPS and throughput, at the region's rates (CUR-observed rate,
+//! else the catalog scaled to the region; the report names which). The
+//! itemized list-price breakdown is in the evidence either way. A final snapshot
 //! costs at most size × the snapshot rate (less: snapshots store only used,
 //! compressed blocks) and is shown as evidence, not subtracted, because you
 //! may decide to keep no snapshot at all.
@@ -126,15 +129,21 @@ impl Rule for UnattachedEbsVolume {
             if days < f64::from(settings.min_days_unattached) {
                 continue;
             }
-            let Some(cost) = ctx.prices.ebs_volume_monthly(
+            let list = ctx.prices.ebs_volume_monthly(
                 region,
                 volume_type,
                 size_gib as f64,
                 iops.get(i).map(|v| v as f64),
                 throughput.get(i).map(|v| v as f64),
-            ) else {
-                tracing::warn!(volume_id, volume_type, "no price for EBS volume type; skipped");
-                continue;
+            );
+            let billed = ctx.billed.get(volume_id);
+            let (monthly, price_source) = match (billed, &list) {
+                (Some(b), _) => (b.monthly, ctx.billed.source()),
+                (None, Some(cost)) => (cost.total, cost.source.clone()),
+                (None, None) => {
+                    tracing::warn!(volume_id, volume_type, "no price for EBS volume type and not in the CUR; skipped");
+                    continue;
+                }
             };
             let snapshot_rate =
                 ctx.prices.list_price(region, "ebs.snapshot_standard_gb_month").map_or(0.0, |p| p.value);
@@ -149,19 +158,28 @@ impl Rule for UnattachedEbsVolume {
                 ),
                 Evidence::text("volume type", volume_type),
                 Evidence::quantity("size", size_gib as f64, "GiB"),
-                Evidence::monthly("storage cost", cost.storage),
             ];
-            if cost.iops > 0.0 {
-                evidence.push(Evidence::quantity("provisioned IOPS", iops.get(i).unwrap_or(0) as f64, "IOPS"));
-                evidence.push(Evidence::monthly("IOPS cost", cost.iops));
+            if let Some(b) = billed {
+                evidence.push(Evidence::monthly("cost now (CUR, billed)", b.monthly));
             }
-            if cost.throughput > 0.0 {
-                evidence.push(Evidence::quantity(
-                    "provisioned throughput",
-                    throughput.get(i).unwrap_or(0) as f64,
-                    "MiB/s",
-                ));
-                evidence.push(Evidence::monthly("throughput cost", cost.throughput));
+            if let Some(cost) = &list {
+                evidence.push(Evidence::monthly("storage cost", cost.storage));
+                if cost.iops > 0.0 {
+                    evidence.push(Evidence::quantity("provisioned IOPS", iops.get(i).unwrap_or(0) as f64, "IOPS"));
+                    evidence.push(Evidence::monthly("IOPS cost", cost.iops));
+                }
+                if cost.throughput > 0.0 {
+                    evidence.push(Evidence::quantity(
+                        "provisioned throughput",
+                        throughput.get(i).unwrap_or(0) as f64,
+                        "MiB/s",
+                    ));
+                    evidence.push(Evidence::monthly("throughput cost", cost.throughput));
+                }
+                if billed.is_some() {
+                    evidence.push(Evidence::monthly("list price total", cost.total));
+                    evidence.push(Evidence::text("list prices", cost.source.to_string()));
+                }
             }
             evidence
                 .push(Evidence::monthly("final snapshot, at most (standard tier)", size_gib as f64 * snapshot_rate));
@@ -179,13 +197,14 @@ impl Rule for UnattachedEbsVolume {
                 resource_name: display_name,
                 title: format!("{size_gib} GiB {volume_type} volume unattached for {} days{az_text}", days.floor()),
                 evidence,
-                monthly_cost: cost.total,
-                monthly_savings: cost.total,
-                price_source: cost.source,
+                monthly_cost: monthly,
+                monthly_savings: monthly,
+                price_source,
                 confidence: basis.confidence(),
                 risk: Risk::NonDisruptive,
                 remediation: remediation(region, volume_id),
                 tags: parse_tags(tags.get(i)),
+                covers: Vec::new(),
             });
         }
         Ok(findings.into())

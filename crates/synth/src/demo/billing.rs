@@ -556,14 +556,21 @@ fn network(ctx: &mut Ctx<'_>, plan: &Plan, rng: &mut Rng) {
     }
     for addr in &plan.addresses {
         let r = addr.region;
-        let (usage_type, operation) = if addr.association.is_some() {
-            ("PublicIPv4:InUseAddress", "AssociateAddressVPC")
-        } else {
-            ("PublicIPv4:IdleAddress", "AllocateAddressVPC")
-        };
+        // An address on a stopped instance bills as idle from the stop on.
+        let instance = addr
+            .association
+            .as_ref()
+            .and_then(|(_, i, _)| i.as_ref())
+            .and_then(|id| plan.instances.iter().find(|i| &i.id == id));
         let tag_map = tags(&mut ctx.b, addr.account, "platform", "network", &addr.name);
         let rate = ctx.rates.list(r, "ec2_network.public_ipv4_hour");
         for h in 0..HOURS {
+            let in_use = addr.association.is_some() && instance.is_none_or(|i| i.runs_at(h));
+            let (usage_type, operation) = if in_use {
+                ("PublicIPv4:InUseAddress", "AssociateAddressVPC")
+            } else {
+                ("PublicIPv4:IdleAddress", "AllocateAddressVPC")
+            };
             ctx.usage(&Usage {
                 account: addr.account,
                 region: r,

@@ -1,5 +1,5 @@
 //! The costwise demo account: a deterministic, realistic mid-size company
-//! (three accounts, three regions, ~90 instances, a ~$5.9k monthly bill)
+//! (three accounts, three regions, ~95 instances, a ~$5.8k monthly bill)
 //! with every kind of waste the rules look for planted in it.
 //!
 //! [`generate`] writes a snapshot directory (what `costwise demo` analyses)
@@ -18,7 +18,12 @@
 //! - CUR resource ids: instance and volume ids as is; snapshots and NAT
 //!   gateways as ARNs (`arn:aws:ec2:<region>:<account>:snapshot/snap-…`);
 //!   load balancers and RDS instances as ARNs; public IPv4 charges by public
-//!   IP; S3 lines (and S3 egress under `AWSDataTransfer`) by bucket name.
+//!   IP (`PublicIPv4:IdleAddress` while unassociated or on a stopped
+//!   instance); S3 lines (and S3 egress under `AWSDataTransfer`) by bucket name.
+//! - Every instance names its AMI (`image_id`): mostly public Amazon Linux /
+//!   Ubuntu images the accounts do not own, some owned ones from the images
+//!   table; launch templates (one row per version) point at AMIs too. The
+//!   unused family's resources are in [`plan::unused`].
 //! - Public on-demand rates are the bundled us-east-1 list prices × a fixed
 //!   regional multiplier (us-east-1 and us-west-2 1.0, eu-west-1 1.10).
 //! - All billing lines are hourly except `RIFee` (monthly). See
@@ -122,19 +127,15 @@ pub fn generate(out: &Path, oracle_path: &Path, seed: u64) -> anyhow::Result<Ora
     for v in spend_by_service.values_mut() {
         *v = plan::round6(*v);
     }
-    let oracle = Oracle {
-        as_of: plan::window_end(),
-        spend,
-        spend_by_service,
-        findings: plan.oracle,
-        notes: vec![
+    let mut notes: Vec<String> = vec![
             "Snapshots backing AMIs (description `Created by CreateImage(...)`) have source volumes that no longer exist but are NOT orphaned: an AMI references them.".into(),
             "Every NAT gateway holds an Elastic IP that is associated with the gateway's network interface (no instance id): those addresses are NOT idle.".into(),
             "acme-data-lake-raw has no lifecycle rules but uses Intelligent-Tiering (intelligent_tiering_configs = 1): NOT a cold bucket without lifecycle.".into(),
             "Volumes attached to stopped instances are in state `in-use`: they are part of the stopped-instance findings, not unattached volumes.".into(),
             "Instances covered by the reservations (web m5.large ×2, search r5.large) and the savings plan (api m6g.large ×4, worker c5.large ×2) are not commitment opportunities.".into(),
-        ],
-    };
+        ];
+    notes.extend(plan.notes);
+    let oracle = Oracle { as_of: plan::window_end(), spend, spend_by_service, findings: plan.oracle, notes };
     let json = serde_json::to_string_pretty(&oracle).context("serializing the oracle")?;
     std::fs::write(oracle_path, json + "\n").with_context(|| format!("writing {}", oracle_path.display()))?;
     Ok(oracle)

@@ -11,6 +11,10 @@ use costwise_analyzer::prices::PriceBook;
 
 use crate::rng::Rng;
 
+pub mod unused;
+
+use unused::GOLDEN_PREFIX;
+
 /// First hour of the demo window (inclusive), UTC.
 pub fn window_start() -> NaiveDateTime {
     NaiveDate::from_ymd_opt(2026, 9, 24).expect("valid date").and_hms_opt(0, 0, 0).expect("valid time")
@@ -153,13 +157,36 @@ pub struct Instance {
     pub inter_az_gb_hour: f64,
     /// Root volume id.
     pub root_volume: String,
-    /// AMI launched from.
+    /// AMI launched from: an owned image of [`Plan::images`] or a public
+    /// Amazon Linux / Ubuntu image (not in the images table).
     pub image_id: String,
     /// Auto Scaling group, if any.
     pub asg: Option<String>,
     /// Whether the tags are missing (an untagged resource).
     pub untagged: bool,
+    /// Network profile behind its `NetworkIn`/`NetworkOut` metrics.
+    pub network: Network,
+    /// Whether the snapshot holds its CloudWatch metrics (false: none at all).
+    pub metrics: bool,
 }
+
+/// Bytes an instance moves per running hour, before the daily load shape:
+/// `NetworkOut` ≈ `(base + egress + cpu × per_cpu_percent) × load`, `NetworkIn` 40 % of that.
+#[derive(Debug, Clone, Copy)]
+pub struct Network {
+    /// Bytes out per hour regardless of load (health checks, agents, replication).
+    pub base_bytes_hour: f64,
+    /// Extra bytes out per hour per percent of CPU.
+    pub bytes_per_cpu_percent: f64,
+}
+
+/// A serving instance: tens of MB an hour even when its CPU is nearly flat,
+/// hundreds of MB a day (never idle by the network test).
+pub const BUSY_NETWORK: Network = Network { base_bytes_hour: 2.0e7, bytes_per_cpu_percent: 4.0e6 };
+
+/// A forgotten instance: ~40 KB an hour out, about 1.3 MB a day in and out
+/// together (idle by the network test: ≤ 5 MB a day).
+pub const QUIET_NETWORK: Network = Network { base_bytes_hour: 4.0e4, bytes_per_cpu_percent: 0.0 };
 
 impl Instance {
     /// Whether the instance runs during window hour `h`.
@@ -211,6 +238,8 @@ pub struct Volume {
     pub team: &'static str,
     /// Snapshot it was created from.
     pub snapshot_id: Option<String>,
+    /// Mean `VolumeWriteOps` per hour (reads are 60 % of it); `None`: √size × 150.
+    pub write_ops_hour: Option<f64>,
 }
 
 impl Volume {
@@ -262,6 +291,34 @@ pub struct Image {
     pub last_launched: Option<NaiveDateTime>,
     /// Backing snapshots.
     pub snapshot_ids: Vec<String>,
+}
+
+/// One version of a launch template.
+#[derive(Debug, Clone)]
+pub struct TemplateVersion {
+    /// Version number (1, 2, ...).
+    pub number: i64,
+    /// AMI it launches; `None` when resolved at launch (an SSM parameter).
+    pub image_id: Option<String>,
+    /// Created.
+    pub created: NaiveDateTime,
+}
+
+/// An EC2 launch template.
+#[derive(Debug, Clone)]
+pub struct LaunchTemplate {
+    /// `lt-...`.
+    pub id: String,
+    /// Template name.
+    pub name: String,
+    /// Account index.
+    pub account: usize,
+    /// Region.
+    pub region: Region,
+    /// Versions, oldest first.
+    pub versions: Vec<TemplateVersion>,
+    /// The default version's number.
+    pub default_version: i64,
 }
 
 /// An Elastic IP.
@@ -498,6 +555,8 @@ pub struct Plan {
     pub snapshots: Vec<Snapshot>,
     /// AMIs.
     pub images: Vec<Image>,
+    /// Launch templates.
+    pub launch_templates: Vec<LaunchTemplate>,
     /// Elastic IPs.
     pub addresses: Vec<Address>,
     /// Load balancers.
@@ -514,6 +573,8 @@ pub struct Plan {
     pub savings_plans: Vec<SavingsPlan>,
     /// Planted waste.
     pub oracle: Vec<OracleEntry>,
+    /// Traps that name generated ids (the oracle's `notes` after the fixed ones).
+    pub notes: Vec<String>,
 }
 
 /// Prices the generator writes into the CUR: us-east-1 list price × region multiplier.
@@ -688,7 +749,7 @@ fn fleet() -> Vec<Group> {
         g(1, e1, "c5.large", 1, "staging-loadtest", "platform", OD, (1.0, 3.0), 0.0),
         g(1, e1, "m5.large", 2, "staging-perf", "platform", OD, (0.0, 0.0), 0.0)
             .life(Life::StoppedBefore(at(2026, 9, 2, 12))),
-        g(1, e1, "t3.large", 1, "demo-env", "growth", OD, (5.0, 30.0), 0.0).life(Life::StoppedAt(37 * 24 + 18)),
+        g(1, e1, "t3.large", 1, "demo-env", "growth", OD, (5.0, 30.0), 0.0).life(Life::StoppedAt(24 * 24 + 18)),
         // acme-data, us-west-2.
         g(2, w2, "r5.large", 1, "spark", "data", OD, (35.0, 80.0), 0.0).inter_az(0.6),
         g(2, w2, "m7g.medium", 3, "etl", "data", OD, (30.0, 60.0), 0.0),
@@ -736,7 +797,6 @@ pub fn build(seed: u64, rates: &Rates) -> Plan {
     let ws = window_start();
 
     // Golden AMIs per account/region, for launches.
-    let mut golden: Vec<(usize, &'static str, String)> = Vec::new();
     for (account, region) in
         [(0, US_EAST_1), (0, US_WEST_2), (0, EU_WEST_1), (1, US_EAST_1), (2, US_WEST_2), (2, US_EAST_1)]
     {
@@ -756,15 +816,14 @@ pub fn build(seed: u64, rates: &Rates) -> Plan {
             team: "platform",
         });
         plan.images.push(Image {
-            id: image.clone(),
+            id: image,
             account,
             region,
-            name: format!("acme-base-al2023-{}", created.format("%Y%m%d")),
+            name: format!("{GOLDEN_PREFIX}{}", created.format("%Y%m%d")),
             created,
             last_launched: Some(at(2026, 11, 12, 9)),
             snapshot_ids: vec![snap],
         });
-        golden.push((account, region.code, image));
     }
 
     for group in fleet() {
@@ -780,11 +839,6 @@ pub fn build(seed: u64, rates: &Rates) -> Plan {
                 Life::LaunchedAt(h) => (hour(h), h, HOURS, Some("running"), None),
                 Life::TerminatedAt(h) => (launch_default, 0, h, None, Some(hour(h))),
             };
-            let image_id = golden
-                .iter()
-                .find(|(a, r, _)| *a == group.account && *r == region.code)
-                .map(|(_, _, i)| i.clone())
-                .unwrap_or_default();
             let name = if group.count > 1 { format!("{}-{}", group.app, n + 1) } else { group.app.to_owned() };
             let prev_gen = matches!(&group.instance_type[..2], "m4" | "c4" | "t2");
             let root_type =
@@ -813,6 +867,7 @@ pub fn build(seed: u64, rates: &Rates) -> Plan {
                 metrics_hours: (run_to > run_from).then_some((run_from, run_to)),
                 team: group.team,
                 snapshot_id: None,
+                write_ops_hour: None,
             });
             let cpu = Cpu { low: group.cpu.0 * rng.range(0.85, 1.15), high: group.cpu.1 * rng.range(0.9, 1.1) };
             plan.instances.push(Instance {
@@ -834,9 +889,12 @@ pub fn build(seed: u64, rates: &Rates) -> Plan {
                 egress_gb_hour: group.egress_gb_hour * rng.range(0.9, 1.1),
                 inter_az_gb_hour: group.inter_az_gb_hour,
                 root_volume: root,
-                image_id,
+                // Chosen once the whole fleet exists: see `assign_images`.
+                image_id: String::new(),
                 asg: matches!(group.app, "web" | "api" | "worker").then(|| format!("acme-{}-asg", group.app)),
                 untagged: group.app == "old-poc" || (group.app == "staging-svc" && n % 3 == 0),
+                network: BUSY_NETWORK,
+                metrics: true,
             });
         }
     }
@@ -849,7 +907,9 @@ pub fn build(seed: u64, rates: &Rates) -> Plan {
     add_buckets(&mut plan);
     add_databases(&mut plan);
     add_commitments(&mut plan, &mut ids, rates);
+    unused::add_estate(&mut plan, seed);
     plant_instance_waste(&mut plan, rates);
+    unused::plant(&mut plan, rates);
     let _ = ws;
     plan
 }
@@ -920,6 +980,7 @@ fn add_data_volumes(plan: &mut Plan, ids: &mut Ids, rng: &mut Rng, rates: &Rates
             metrics_hours: (inst.run_to > inst.run_from).then_some((inst.run_from, inst.run_to)),
             team: inst.team,
             snapshot_id: None,
+            write_ops_hour: None,
         });
     }
 
@@ -1085,6 +1146,7 @@ fn add_data_volumes(plan: &mut Plan, ids: &mut Ids, rng: &mut Rng, rates: &Rates
             metrics_hours: l.metrics,
             team: if l.account == 2 { "data" } else { "platform" },
             snapshot_id: None,
+            write_ops_hour: None,
         };
         let monthly = rates.volume_monthly(&v);
         let id = v.id.clone();
@@ -1508,7 +1570,7 @@ fn add_buckets(plan: &mut Plan) {
 #[allow(clippy::type_complexity)] // a literal table
 fn add_databases(plan: &mut Plan) {
     let dbs: &[(usize, Region, &str, &'static str, &'static str, bool, f64, &'static str)] = &[
-        (0, US_EAST_1, "orders-prod", "db.r6g.xlarge", "PostgreSQL", true, 300.0, "platform"),
+        (0, US_EAST_1, "orders-prod", "db.r6g.large", "PostgreSQL", true, 300.0, "platform"),
         (0, US_EAST_1, "accounts-prod", "db.r6g.large", "PostgreSQL", true, 150.0, "platform"),
         (0, EU_WEST_1, "orders-eu", "db.m6g.large", "PostgreSQL", false, 100.0, "platform"),
         (1, US_EAST_1, "orders-staging", "db.t3.medium", "PostgreSQL", false, 100.0, "platform"),
@@ -1592,6 +1654,15 @@ fn plant_instance_waste(plan: &mut Plan, rates: &Rates) {
             let attached: Vec<&Volume> =
                 volumes.iter().filter(|v| v.attached_to.as_deref() == Some(&inst.id)).collect();
             let ebs: f64 = attached.iter().map(|v| rates.volume_monthly(v)).sum();
+            // Every public IPv4 bills $0.005/hour, associated with a stopped instance or not.
+            let addresses = plan
+                .addresses
+                .iter()
+                .filter(|a| a.association.as_ref().is_some_and(|(_, i, _)| i.as_deref() == Some(&inst.id)))
+                .count();
+            let eip = addresses as f64 * rates.list(r, "ec2_network.public_ipv4_hour") * hpm;
+            let total = ebs + eip;
+            let held = if addresses > 0 { format!(" and {addresses} Elastic IP(s)") } else { String::new() };
             let since = inst.state_changed_at.map_or_else(String::new, |t| t.format("%Y-%m-%d").to_string());
             push_oracle(
                 plan,
@@ -1599,9 +1670,9 @@ fn plant_instance_waste(plan: &mut Plan, rates: &Rates) {
                 inst.account,
                 r,
                 Some(&inst.id),
-                Some(ebs),
+                Some(total),
                 format!(
-                    "{} ({}) stopped since {since}; its {} EBS volume(s) still bill ${ebs:.2}/month (the expected savings; terminating also frees ${:.2}/month of compute it would cost if restarted)",
+                    "{} ({}) stopped since {since}; its {} EBS volume(s){held} still bill ${total:.2}/month (the expected savings; terminating also frees ${:.2}/month of compute it would cost if restarted)",
                     inst.name,
                     inst.instance_type,
                     attached.len(),
@@ -1653,29 +1724,34 @@ fn plant_instance_waste(plan: &mut Plan, rates: &Rates) {
             );
         }
     }
-    // gp2 volumes in use: moving to gp3 keeps performance for less.
-    for v in volumes.iter().filter(|v| v.state == "in-use" && v.volume_type == "gp2") {
+    // gp2 volumes in use: moving to gp3 keeps performance for less. A gp3 volume
+    // matches gp2's baseline with IOPS above its included 3,000 (gp2 gives 3 per
+    // GiB) and, from 334 GiB (where gp2 sustains 250 MiB/s), throughput above 125 MiB/s.
+    // Unattached gp2 volumes are gp2 volumes too (their unattached-ebs-volume finding saves more).
+    for v in volumes.iter().filter(|v| v.volume_type == "gp2") {
         let baseline = (v.size_gib * 3).clamp(100, 16_000);
         let extra_iops = (baseline - 3000).max(0) as f64;
+        let extra_throughput = if v.size_gib >= 334 { 250.0 - 125.0 } else { 0.0 };
         let saving = v.size_gib as f64
             * (rates.list(v.region, "ebs.gp2_gb_month") - rates.list(v.region, "ebs.gp3_gb_month"))
-            - extra_iops * rates.list(v.region, "ebs.gp3_iops_month_above_3000");
-        push_oracle(
-            plan,
-            "gp2-volume",
-            v.account,
-            v.region,
-            Some(&v.id),
-            Some(saving),
-            if extra_iops > 0.0 {
-                format!(
-                    "{} GiB gp2 ({baseline} baseline IOPS): gp3 needs {extra_iops:.0} IOPS provisioned above 3,000 to match, savings net of that",
-                    v.size_gib
-                )
-            } else {
-                format!("{} GiB gp2: same size gp3 (3,000 IOPS, 125 MiB/s included) is 20% cheaper", v.size_gib)
-            },
-        );
+            - extra_iops * rates.list(v.region, "ebs.gp3_iops_month_above_3000")
+            - extra_throughput * rates.list(v.region, "ebs.gp3_mbps_month_above_125");
+        let mut note = if extra_iops > 0.0 || extra_throughput > 0.0 {
+            let gp2 = v.size_gib as f64 * rates.list(v.region, "ebs.gp2_gb_month");
+            format!(
+                "{} GiB gp2 ({baseline} baseline IOPS, 250 MiB/s): gp3 needs {extra_iops:.0} IOPS above 3,000 and {extra_throughput:.0} MiB/s above 125 provisioned to match (${:.2}/month against ${gp2:.2}); savings net of that",
+                v.size_gib,
+                gp2 - saving
+            )
+        } else {
+            format!("{} GiB gp2: same size gp3 (3,000 IOPS, 125 MiB/s included) is 20% cheaper", v.size_gib)
+        };
+        if v.state == "available" {
+            note.push_str(
+                "; unattached, so also an unattached-ebs-volume finding, whose larger saving (the whole volume) the report counts instead",
+            );
+        }
+        push_oracle(plan, "gp2-volume", v.account, v.region, Some(&v.id), Some(saving), note);
     }
     // Steady on-demand usage worth a commitment, per account and region.
     for (account, region) in [(0usize, US_EAST_1), (2, US_WEST_2), (1, US_EAST_1)] {

@@ -6,7 +6,7 @@
 //!
 //! | resource | namespace | metrics (statistic) |
 //! |---|---|---|
-//! | running instance | `AWS/EC2` | `CPUUtilization` (Average, Maximum), `NetworkIn`, `NetworkOut` (Sum) |
+//! | running instance (except `search-canary`, whose metrics were never collected) | `AWS/EC2` | `CPUUtilization` (Average, Maximum), `NetworkIn`, `NetworkOut` (Sum) |
 //! | volume attached to a running instance | `AWS/EBS` | `VolumeReadOps`, `VolumeWriteOps` (Sum), only while attached and running |
 //! | NAT gateway | `AWS/NATGateway` | `BytesOutToDestination` (Sum; 0 when idle) |
 //! | application LB | `AWS/ApplicationELB` | `RequestCount` (Sum; no datapoints without requests, as CloudWatch does) |
@@ -75,6 +75,7 @@ pub fn inventory(plan: &Plan) -> PolarsResult<Vec<(costwise_analyzer::Table, Dat
         text_req("instance_id", live.iter().map(|i| i.id.clone()).collect()),
         text("name", live.iter().map(|i| Some(i.name.clone())).collect()),
         text_req("instance_type", live.iter().map(|i| i.instance_type.clone()).collect()),
+        text("image_id", live.iter().map(|i| Some(i.image_id.clone())).collect()),
         text_req("state", live.iter().map(|i| i.state.unwrap_or("running").to_owned()).collect()),
         time("state_changed_at", live.iter().map(|i| i.state_changed_at).collect()),
         time("launch_time", live.iter().map(|i| Some(i.launch)).collect()),
@@ -169,6 +170,25 @@ pub fn inventory(plan: &Plan) -> PolarsResult<Vec<(costwise_analyzer::Table, Dat
             im.iter().map(|x| serde_json::to_string(&x.snapshot_ids).expect("ids serialize")).collect(),
         ),
         text_req("tags", im.iter().map(|_| tags_json(&[("team", "platform")])).collect()),
+    ])?;
+
+    let versions: Vec<_> = plan.launch_templates.iter().flat_map(|t| t.versions.iter().map(move |v| (t, v))).collect();
+    let latest = |t: &super::plan::LaunchTemplate| t.versions.iter().map(|v| v.number).max().unwrap_or(0);
+    let launch_templates = frame(vec![
+        text_req("account_id", account_ids(versions.iter().map(|(t, _)| t.account))),
+        text_req("region", versions.iter().map(|(t, _)| t.region.code.to_owned()).collect()),
+        text_req("launch_template_id", versions.iter().map(|(t, _)| t.id.clone()).collect()),
+        text("launch_template_name", versions.iter().map(|(t, _)| Some(t.name.clone())).collect()),
+        Series::new("version_number".into(), versions.iter().map(|(_, v)| v.number).collect::<Vec<_>>()).into_column(),
+        Series::new(
+            "default_version".into(),
+            versions.iter().map(|(t, v)| v.number == t.default_version).collect::<Vec<_>>(),
+        )
+        .into_column(),
+        Series::new("latest_version".into(), versions.iter().map(|(t, v)| v.number == latest(t)).collect::<Vec<_>>())
+            .into_column(),
+        text("image_id", versions.iter().map(|(_, v)| v.image_id.clone()).collect()),
+        time("create_time", versions.iter().map(|(_, v)| Some(v.created)).collect()),
     ])?;
 
     let a = &plan.addresses;
@@ -272,6 +292,7 @@ pub fn inventory(plan: &Plan) -> PolarsResult<Vec<(costwise_analyzer::Table, Dat
         (Table::Volumes, volumes),
         (Table::Snapshots, snapshots),
         (Table::Images, images),
+        (Table::LaunchTemplates, launch_templates),
         (Table::Addresses, addresses),
         (Table::LoadBalancers, load_balancers),
         (Table::NatGateways, nat_gateways),
@@ -369,7 +390,7 @@ pub fn metrics(plan: &Plan, seed: u64) -> PolarsResult<DataFrame> {
         (m.sym("BytesOutToDestination"), m.sym("RequestCount"), m.sym("ProcessedBytes"));
 
     for inst in &plan.instances {
-        if inst.run_to <= inst.run_from {
+        if inst.run_to <= inst.run_from || !inst.metrics {
             continue;
         }
         let id = m.sym(&inst.id);
@@ -385,7 +406,9 @@ pub fn metrics(plan: &Plan, seed: u64) -> PolarsResult<DataFrame> {
                 let spike = if rng.chance(0.02) { rng.range(15.0, 35.0) } else { 0.0 };
                 (average * rng.range(1.25, 1.9) + spike).min(100.0)
             };
-            let traffic = 2.0e7 + inst.egress_gb_hour * 1.0e9 + average * 4.0e6;
+            let traffic = inst.network.base_bytes_hour
+                + inst.egress_gb_hour * 1.0e9
+                + average * inst.network.bytes_per_cpu_percent;
             let load = shape::diurnal(inst.region, h, &mut rng);
             series.push((
                 h,
@@ -412,7 +435,7 @@ pub fn metrics(plan: &Plan, seed: u64) -> PolarsResult<DataFrame> {
     for v in &plan.volumes {
         let Some((from, to)) = v.metrics_hours else { continue };
         let id = m.sym(&v.id);
-        let scale = (v.size_gib as f64).sqrt() * 150.0;
+        let scale = v.write_ops_hour.unwrap_or_else(|| (v.size_gib as f64).sqrt() * 150.0);
         let region = v.region;
         let values: Vec<(usize, f64, f64)> = (from..to)
             .map(|h| {

@@ -1,28 +1,24 @@
 //! Rule behaviour on small, hand-built datasets whose right answers are
-//! computed by hand in the comments below.
+//! computed by hand in the comments next to each dataset. One module per rule;
+//! the foundation's rules live here.
 
-use chrono::{NaiveDate, NaiveDateTime};
+mod common;
+mod gp2_to_gp3;
+mod idle_elastic_ip;
+mod idle_instance;
+mod idle_load_balancer;
+mod idle_nat_gateway;
+mod io1_to_gp3;
+mod orphaned_ebs_snapshot;
+mod previous_generation_instance;
+mod stopped_instance;
+mod unused_ami;
+
+use chrono::NaiveDateTime;
+use common::{at, by_id, datetime_series, findings_of, manifest};
 use costwise_analyzer::Confidence::{High, Low, Medium};
-use costwise_analyzer::manifest::{Account, Manifest, Period};
-use costwise_analyzer::{Config, Dataset, Finding, Table, analyze};
+use costwise_analyzer::{Config, Dataset, Table, analyze};
 use polars::prelude::*;
-
-fn at(month: u32, day: u32) -> NaiveDateTime {
-    NaiveDate::from_ymd_opt(2026, month, day).unwrap().and_hms_opt(0, 0, 0).unwrap()
-}
-
-fn manifest(start: NaiveDateTime, end: NaiveDateTime) -> Manifest {
-    let accounts = vec![Account { id: "111111111111".into(), name: Some("prod".into()) }];
-    Manifest::in_memory("rules test", accounts, Period { start, end })
-}
-
-fn ts(values: &[Option<NaiveDateTime>]) -> Vec<Option<i64>> {
-    values.iter().map(|v| v.map(|t| t.and_utc().timestamp_micros())).collect()
-}
-
-fn datetime_series(name: &str, values: &[Option<NaiveDateTime>]) -> Column {
-    Series::new(name.into(), ts(values)).cast(&DataType::Datetime(TimeUnit::Microseconds, None)).unwrap().into_column()
-}
 
 /// Volumes as of 2026-11-01:
 /// - vol-a gp3 100 GiB, detached 2026-10-01 → 31 days, 100 × $0.08 = $8.00 (high confidence)
@@ -30,8 +26,12 @@ fn datetime_series(name: &str, values: &[Option<NaiveDateTime>]) -> Column {
 /// - vol-c gp2 200 GiB created 2026-09-01, no datapoints in a window starting 2026-10-01 → ≥ 31 days, $20.00 (medium)
 /// - vol-d gp3 500 GiB detached 2026-10-29 → 3 days: below the 7-day default, not reported
 /// - vol-e in-use → not reported
-/// - vol-f eu-west-1 gp3 1,000 GiB, 6,000 IOPS, 250 MiB/s, detached 2026-09-01; the CUR shows eu-west-1 gp3 at
-///   $0.088/GB-month (ratio 1.1 to us-east-1), so 1,000 × 0.088 + 3,000 × 0.005 × 1.1 + 125 × 0.04 × 1.1 = 88 + 16.5 + 5.5 = $110.00
+/// - vol-f eu-west-1 gp3 1,000 GiB, 6,000 IOPS, 250 MiB/s, detached 2026-09-01. The CUR bills it for one day
+///   (2026-10-31, $88/30): billed cost = that day scaled from its 24 observed hours (first billed inside the
+///   14-day window 2026-10-18..11-01) to 730 h: 88 / 30 × 730 / 24 = $89.2222 (rounded to 1/100 cent), the
+///   finding's cost and savings. The evidence keeps the list-price breakdown: the CUR shows eu-west-1 gp3 at
+///   $0.088/GB-month (ratio 1.1 to us-east-1), so 1,000 × 0.088 + 3,000 × 0.005 × 1.1 + 125 × 0.04 × 1.1
+///   = 88 + 16.5 + 5.5 = $110.00 at list price.
 fn volumes_dataset(with_metrics: bool) -> Dataset {
     let volumes = DataFrame::new_infer_height(vec![
         Column::new("account_id".into(), ["111111111111"; 6]),
@@ -90,14 +90,6 @@ fn volumes_dataset(with_metrics: bool) -> Dataset {
     Dataset::from_frames(manifest(at(10, 1), at(11, 1)), frames).unwrap()
 }
 
-fn findings_of(analysis: &costwise_analyzer::Analysis, rule: &str) -> Vec<Finding> {
-    analysis.findings.iter().filter(|f| f.rule == rule).cloned().collect()
-}
-
-fn by_id<'a>(findings: &'a [Finding], id: &str) -> &'a Finding {
-    findings.iter().find(|f| f.resource_id == id).unwrap_or_else(|| panic!("no finding for {id}"))
-}
-
 #[test]
 fn unattached_volumes_are_priced_in_full_with_the_best_evidence() {
     let analysis = analyze(&volumes_dataset(true), &Config::default()).unwrap();
@@ -106,7 +98,7 @@ fn unattached_volumes_are_priced_in_full_with_the_best_evidence() {
     let ids: Vec<&str> = findings.iter().map(|f| f.resource_id.as_str()).collect();
     assert_eq!(ids, ["vol-f", "vol-b", "vol-c", "vol-a"], "sorted by savings; vol-d too recent, vol-e in use");
 
-    let expected = [("vol-a", 8.0), ("vol-b", 71.25), ("vol-c", 20.0), ("vol-f", 110.0)];
+    let expected = [("vol-a", 8.0), ("vol-b", 71.25), ("vol-c", 20.0), ("vol-f", 89.2222)];
     for (id, dollars) in expected {
         let f = by_id(&findings, id);
         assert!((f.monthly_savings - dollars).abs() < 1e-9, "{id}: {} != {dollars}", f.monthly_savings);
@@ -115,8 +107,13 @@ fn unattached_volumes_are_priced_in_full_with_the_best_evidence() {
     assert_eq!(by_id(&findings, "vol-a").confidence, High);
     assert_eq!(by_id(&findings, "vol-b").confidence, High);
     assert_eq!(by_id(&findings, "vol-c").confidence, Medium);
-    assert_eq!(by_id(&findings, "vol-f").price_source.origin, costwise_analyzer::prices::PriceOrigin::RegionScaled);
-    assert!((analysis.totals.monthly_savings - 209.25).abs() < 1e-9);
+    let f = by_id(&findings, "vol-f");
+    assert_eq!(f.price_source.origin, costwise_analyzer::prices::PriceOrigin::Billed);
+    let list_total = f.evidence.iter().find(|e| e.label == "list price total").expect("list-price breakdown kept");
+    assert_eq!(list_total.value, costwise_analyzer::EvidenceValue::Money { amount: 110.0, per: Some("month".into()) });
+    assert!(f.evidence.iter().any(|e| e.label == "final snapshot, at most (standard tier)"));
+    // 8 + 71.25 + 20 + 89.2222; the gp2-to-gp3 finding on vol-c overlaps its unattached finding and is not counted.
+    assert!((analysis.totals.monthly_savings - 188.4722).abs() < 1e-9);
 
     insta::assert_json_snapshot!("unattached_ebs_volume_findings", findings);
 }
