@@ -9,6 +9,10 @@
 //! attached); no datapoint at all during the metrics window (unattached for
 //! at least the whole window); or, with none of these, the creation time.
 //!
+//! A volume with none of that evidence (no detach record, no metrics, no
+//! creation time), or one neither billed by id nor priced by the price book,
+//! is listed under "not enough data" instead of being guessed at.
+//!
 //! ## Why it costs money
 //! EBS bills provisioned capacity, not use: an unattached volume costs exactly
 //! what an attached one does — GB-months, plus provisioned IOPS for io1/io2
@@ -41,7 +45,7 @@ use chrono::NaiveDateTime;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{Context, Rule, RuleOutput, parse_tags};
+use super::{Context, NotEnoughData, Rule, RuleOutput, parse_tags};
 use crate::error::{Error, PolarsResultExt};
 use crate::finding::{Category, Confidence, Evidence, Finding, Remediation, Risk};
 use crate::spend::{datetime_from, scalar_datetime};
@@ -111,6 +115,7 @@ impl Rule for UnattachedEbsVolume {
         let detached = time_col("detached_at").during(context)?;
 
         let mut findings = Vec::new();
+        let mut not_enough_data = Vec::new();
         for i in 0..volumes.height() {
             let (Some(account), Some(region), Some(volume_id), Some(volume_type), Some(size_gib)) =
                 (account.get(i), region.get(i), id.get(i), vtype.get(i), size.get(i))
@@ -124,7 +129,17 @@ impl Rule for UnattachedEbsVolume {
                 activity.window_start,
                 to_time(created.phys.get(i)),
             );
-            let Some((since, basis)) = since else { continue };
+            let Some((since, basis)) = since else {
+                not_enough_data.push(NotEnoughData {
+                    account_id: account.into(),
+                    region: Some(region.into()),
+                    resource_id: volume_id.into(),
+                    reason: "no detach record, no EBS metrics and no creation time: how long it has been unattached \
+                             is unknown"
+                        .into(),
+                });
+                continue;
+            };
             let days = (as_of - since).num_seconds() as f64 / 86_400.0;
             if days < f64::from(settings.min_days_unattached) {
                 continue;
@@ -141,7 +156,15 @@ impl Rule for UnattachedEbsVolume {
                 (Some(b), _) => (b.monthly, ctx.billed.source()),
                 (None, Some(cost)) => (cost.total, cost.source.clone()),
                 (None, None) => {
-                    tracing::warn!(volume_id, volume_type, "no price for EBS volume type and not in the CUR; skipped");
+                    not_enough_data.push(NotEnoughData {
+                        account_id: account.into(),
+                        region: Some(region.into()),
+                        resource_id: volume_id.into(),
+                        reason: format!(
+                            "not billed by id in the CUR and no list price for volume type `{volume_type}` \
+                             (set `ebs.{volume_type}_gb_month` under [prices])"
+                        ),
+                    });
                     continue;
                 }
             };
@@ -207,7 +230,7 @@ impl Rule for UnattachedEbsVolume {
                 covers: Vec::new(),
             });
         }
-        Ok(findings.into())
+        Ok(RuleOutput { findings, not_enough_data, spend: None })
     }
 }
 

@@ -151,6 +151,63 @@ fn min_days_setting_and_exclusions_apply() {
     assert_eq!((typo.value.as_str(), typo.matched_findings, typo.matches_snapshot), ("vol-zzz", 0, false));
 }
 
+/// Two unattached volumes the rule cannot judge, and one in use:
+/// - vol-x: no detach record, no creation time, and no EBS metrics were collected → age unknown
+/// - vol-y: unattached since 2026-09-01 but of a type the price book does not know (`io9`) and not in the CUR
+/// - vol-z: in use → not a candidate at all
+fn unjudgeable_volumes() -> Dataset {
+    let volumes = DataFrame::new_infer_height(vec![
+        Column::new("account_id".into(), ["111111111111"; 3]),
+        Column::new("region".into(), ["us-east-1"; 3]),
+        Column::new("volume_id".into(), ["vol-x", "vol-y", "vol-z"]),
+        Column::new("volume_type".into(), ["gp3", "io9", "gp3"]),
+        Column::new("size_gib".into(), [10i64, 10, 10]),
+        Column::new("state".into(), ["available", "available", "in-use"]),
+        datetime_series("create_time", &[None, Some(at(9, 1)), Some(at(9, 1))]),
+        Column::new("tags".into(), ["{}"; 3]),
+    ])
+    .unwrap();
+    Dataset::from_frames(manifest(at(10, 1), at(11, 1)), [(Table::Volumes, volumes)]).unwrap()
+}
+
+#[test]
+fn volumes_without_an_age_or_a_price_are_not_enough_data_never_findings() {
+    let analysis = analyze(&unjudgeable_volumes(), &Config::default()).unwrap();
+    assert!(findings_of(&analysis, "unattached-ebs-volume").is_empty());
+    let skipped: Vec<(&str, &str)> = analysis
+        .not_enough_data
+        .iter()
+        .filter(|s| s.rule == "unattached-ebs-volume")
+        .map(|s| (s.skipped.resource_id.as_str(), s.skipped.reason.as_str()))
+        .collect();
+    assert_eq!(skipped.len(), 2, "{skipped:?}");
+    assert_eq!(skipped[0].0, "vol-x");
+    assert!(skipped[0].1.contains("no detach record"), "{}", skipped[0].1);
+    assert_eq!(skipped[1].0, "vol-y");
+    assert!(skipped[1].1.contains("`io9`"), "{}", skipped[1].1);
+    let run = analysis.rules.iter().find(|r| r.id == "unattached-ebs-volume").unwrap();
+    assert_eq!((run.findings, run.not_enough_data), (0, 2));
+    insta::assert_json_snapshot!("unattached_ebs_volume_not_enough_data", analysis.not_enough_data);
+}
+
+#[test]
+fn attached_volumes_give_an_empty_result() {
+    let volumes = DataFrame::new_infer_height(vec![
+        Column::new("account_id".into(), ["111111111111"]),
+        Column::new("region".into(), ["us-east-1"]),
+        Column::new("volume_id".into(), ["vol-z"]),
+        Column::new("volume_type".into(), ["gp3"]),
+        Column::new("size_gib".into(), [10i64]),
+        Column::new("state".into(), ["in-use"]),
+        Column::new("tags".into(), ["{}"]),
+    ])
+    .unwrap();
+    let dataset = Dataset::from_frames(manifest(at(10, 1), at(11, 1)), [(Table::Volumes, volumes)]).unwrap();
+    let analysis = analyze(&dataset, &Config::default()).unwrap();
+    insta::assert_json_snapshot!("unattached_ebs_volume_empty", findings_of(&analysis, "unattached-ebs-volume"));
+    assert!(analysis.not_enough_data.is_empty());
+}
+
 /// Daily costs 2026-10-26 .. 2026-11-14 (20 days, as of 2026-11-15):
 /// EC2 $10/day, rising to $20/day for the last 7 days (Nov 8–14); S3 $5/day throughout.
 /// - last 30 days = the whole 20 days: EC2 13 × 10 + 7 × 20 = 270, S3 100 → 370; run rate 370 / 20 × 30.4167 = 562.71
