@@ -28,7 +28,7 @@ use std::fmt;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-pub use registry::registry;
+pub use registry::{registry, rules_markdown};
 
 use crate::Dataset;
 use crate::billed::BilledCosts;

@@ -31,6 +31,30 @@ pub fn registry() -> &'static [RuleSpec] {
     })
 }
 
+/// Every rule's documentation as one Markdown page (`docs/rules.md`): an
+/// index, then each rule's doc comment and default settings.
+pub fn rules_markdown() -> String {
+    use std::fmt::Write as _;
+    let mut out = String::from(
+        "# Rules\n\nGenerated from the rules' doc comments (`crates/analyzer/src/rules/*.rs`); \
+         `costwise rules <id>` prints the same text.\n\n| rule | category | what it finds |\n|---|---|---|\n",
+    );
+    for rule in registry() {
+        let _ = writeln!(out, "| [`{}`](#{}) | {} | {} |", rule.id, rule.id, rule.category.name(), rule.summary());
+    }
+    for rule in registry() {
+        let body = rule.doc.lines().skip(1).collect::<Vec<_>>().join("\n");
+        // Rule docs use `##` sections; nest them under the rule's own heading.
+        let body = body.replace("\n## ", "\n### ");
+        let _ = write!(out, "\n## {}\n\n{}\n\n{}\n", rule.id, rule.summary(), body.trim());
+        let defaults = rule.default_settings();
+        if !defaults.trim().is_empty() {
+            let _ = write!(out, "\nDefaults, as `[rules.{}]` in the config:\n\n```toml\n{}```\n", rule.id, defaults);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashSet;
@@ -63,6 +87,20 @@ mod tests {
             assert!(!rule.summary().is_empty(), "rule `{}` has no summary line", rule.id);
             rule.configure(None).unwrap_or_else(|e| panic!("rule `{}` default settings: {e}", rule.id));
         }
+    }
+
+    #[test]
+    fn rules_doc_matches_the_registry() {
+        let doc_path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/rules.md");
+        let expected = rules_markdown();
+        if std::env::var_os("COSTWISE_UPDATE_DOCS").is_some() {
+            std::fs::write(doc_path, &expected).unwrap();
+        }
+        let actual = std::fs::read_to_string(doc_path).unwrap_or_default();
+        assert!(
+            actual == expected,
+            "docs/rules.md is out of date; run `COSTWISE_UPDATE_DOCS=1 cargo test --workspace --lib rules_doc` and commit it"
+        );
     }
 
     #[test]
