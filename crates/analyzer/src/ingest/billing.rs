@@ -1311,4 +1311,85 @@ mod tests {
         assert_eq!(strip_user_prefix("user_team"), "team");
         assert_eq!(strip_user_prefix("aws:createdBy"), "aws:createdBy");
     }
+
+    /// A CUR 2.0 `resource_tags` map column: `List(Struct{key, value})`, one list per row
+    /// (every `Some` row needs at least one entry).
+    fn tag_map(rows: &[Option<&[(&str, &str)]>]) -> Column {
+        let mut row_ids = Vec::new();
+        let mut keys = Vec::new();
+        let mut values = Vec::new();
+        for (row, entries) in rows.iter().enumerate() {
+            for (key, value) in entries.unwrap_or_default() {
+                row_ids.push(row as u32);
+                keys.push(*key);
+                values.push(*value);
+            }
+        }
+        let long = df!("row" => row_ids, "key" => keys, "value" => values).unwrap();
+        let grouped = long
+            .lazy()
+            .group_by_stable([col("row")])
+            .agg([as_struct(vec![col("key"), col("value")]).alias("resource_tags")])
+            .collect()
+            .unwrap();
+        let all_rows = df!("row" => (0..rows.len() as u32).collect::<Vec<_>>()).unwrap();
+        let nulls: Vec<bool> = rows.iter().map(Option::is_none).collect();
+        let joined = all_rows
+            .lazy()
+            .join(grouped.lazy(), [col("row")], [col("row")], JoinArgs::new(JoinType::Left))
+            .sort(["row"], SortMultipleOptions::default())
+            .collect()
+            .unwrap();
+        let frame = joined
+            .lazy()
+            .with_column(lit(Series::new("null".into(), nulls)).alias("is_null"))
+            .select([when(col("is_null")).then(lit(NULL)).otherwise(col("resource_tags")).alias("resource_tags")])
+            .collect()
+            .unwrap();
+        frame.column("resource_tags").unwrap().clone()
+    }
+
+    fn tags_of(mut columns: Vec<Column>, kinds: &[TagInput]) -> Vec<String> {
+        let names: Vec<String> = columns.iter().map(|c| c.name().to_string()).collect();
+        let out = build_tags(&mut columns, &names, kinds).unwrap();
+        out.str().unwrap().iter().map(|v| v.unwrap().to_owned()).collect()
+    }
+
+    #[test]
+    fn map_tags_skip_null_maps_and_empty_values_across_chunks() {
+        let first = tag_map(&[Some(&[("user:team", "data"), ("user:env", "prod")]), None, Some(&[("user:team", "")])]);
+        let second = tag_map(&[Some(&[("aws:createdBy", "alice"), ("user:team", "web")])]);
+        let mut two_chunks = first.as_materialized_series().clone();
+        two_chunks.append(second.as_materialized_series()).unwrap();
+        assert_eq!(two_chunks.n_chunks(), 2, "the builder must handle chunked input");
+        let tags = tags_of(vec![two_chunks.into_column()], &[TagInput::Map]);
+        assert_eq!(tags, [r#"{"env":"prod","team":"data"}"#, "{}", "{}", r#"{"aws:createdBy":"alice","team":"web"}"#]);
+    }
+
+    #[test]
+    fn json_and_single_tag_columns_merge_and_repeated_objects_are_reused() {
+        let json = Column::new(
+            "tags".into(),
+            [
+                Some(r#"{"user:team":"data"}"#),
+                Some(r#"{"user:team":"data"}"#),
+                None,
+                Some(r#"{"user:team":"web","n":3}"#),
+            ],
+        );
+        let single = Column::new("resourceTags/user:owner".into(), [Some("ana"), Some(""), Some("bo"), None]);
+        let tags = tags_of(vec![json, single], &[TagInput::Map, TagInput::Single("user:owner".into())]);
+        assert_eq!(
+            tags,
+            [
+                r#"{"owner":"ana","team":"data"}"#,
+                r#"{"team":"data"}"#,
+                r#"{"owner":"bo"}"#,
+                r#"{"n":"3","team":"web"}"#
+            ]
+        );
+        let bad = Column::new("tags".into(), ["not json"]);
+        let err = build_tags(&mut [bad], &["tags".to_owned()], &[TagInput::Map]).unwrap_err().to_string();
+        assert!(err.contains("column `tags` row 1: tags must be a JSON object"), "{err}");
+    }
 }
