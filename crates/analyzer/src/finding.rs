@@ -133,6 +133,13 @@ pub enum EvidenceValue {
         /// The text.
         text: String,
     },
+    /// A short series, oldest first (a daily maximum the report draws as a sparkline).
+    Series {
+        /// The values.
+        values: Vec<f64>,
+        /// Their unit (`%`).
+        unit: String,
+    },
 }
 
 /// Rounds evidence numbers to 4 decimals: precise enough to recompute any
@@ -160,6 +167,14 @@ impl Evidence {
     /// A percentage.
     pub fn percent(label: impl Into<String>, value: f64) -> Self {
         Self { label: label.into(), value: EvidenceValue::Percent { value: tidy(value) } }
+    }
+
+    /// A short series, oldest first.
+    pub fn series(label: impl Into<String>, values: impl IntoIterator<Item = f64>, unit: impl Into<String>) -> Self {
+        Self {
+            label: label.into(),
+            value: EvidenceValue::Series { values: values.into_iter().map(tidy).collect(), unit: unit.into() },
+        }
     }
 
     /// A piece of text.

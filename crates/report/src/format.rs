@@ -98,6 +98,11 @@ pub fn evidence_value(value: &EvidenceValue) -> String {
         EvidenceValue::Money { amount, per: None } => money(*amount),
         EvidenceValue::Percent { value } => percent(*value),
         EvidenceValue::Text { text } => text.clone(),
+        EvidenceValue::Series { values, unit } => {
+            let shown: Vec<String> = values.iter().map(|v| number_trimmed(*v, 1)).collect();
+            let unit = if unit.is_empty() { String::new() } else { format!(" {unit}") };
+            format!("{}{unit}", shown.join(" · "))
+        }
     }
 }
 

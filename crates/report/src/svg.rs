@@ -68,6 +68,29 @@ pub fn area_path(points: &[(f64, f64)]) -> String {
     format!("{} L{:.1},{baseline:.1} L{:.1},{baseline:.1} Z", line_path(points), last.0, first.0)
 }
 
+/// A small inline sparkline (120 × 24) for an evidence series; empty for fewer than two values.
+/// The scale runs from 0 to the series' maximum (100 for percentages), so a flat low line reads as idle.
+pub fn sparkline(values: &[f64], unit: &str) -> String {
+    if values.len() < 2 {
+        return String::new();
+    }
+    let (w, h, pad) = (120.0_f64, 24.0_f64, 2.0_f64);
+    let max = values.iter().copied().fold(0.0, f64::max);
+    let scale = if unit == "%" { 100.0 } else { nice_ceiling(max) };
+    let n = values.len() as f64;
+    let mut d = String::new();
+    for (i, v) in values.iter().enumerate() {
+        let x = pad + (w - 2.0 * pad) * i as f64 / (n - 1.0);
+        let y = h - pad - (h - 2.0 * pad) * (v / scale).clamp(0.0, 1.0);
+        let _ = write!(d, "{}{x:.1},{y:.1}", if i == 0 { "M" } else { " L" });
+    }
+    format!(
+        "<svg class=\"sparkline\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" role=\"img\" aria-label=\"{} values, max {}\"><path d=\"{d}\" fill=\"none\" stroke=\"currentColor\" stroke-width=\"1.5\"/></svg>",
+        values.len(),
+        crate::format::number_trimmed(max, 1)
+    )
+}
+
 /// The whole chart for `(day, cost)` pairs in date order; empty when there are no days.
 pub fn trend_chart(daily: &[(NaiveDate, f64)]) -> String {
     if daily.is_empty() {
@@ -173,5 +196,16 @@ mod tests {
         assert!(svg.contains(">Nov 1<") && svg.contains(">Nov 2<") && svg.contains(">Nov 3<"), "{svg}");
         assert_eq!(svg.matches("<circle").count(), 3);
         assert_eq!(trend_chart(&[]), "");
+    }
+
+    #[test]
+    fn sparklines_scale_percentages_to_100_and_need_two_values() {
+        // 0 % at the bottom (y = 24 − 2), 50 % half way (12), 100 % at the top (2); x from 2 to 118.
+        let svg = sparkline(&[0.0, 50.0, 100.0], "%");
+        assert!(svg.contains(r#"d="M2.0,22.0 L60.0,12.0 L118.0,2.0""#), "{svg}");
+        assert!(svg.contains(r#"aria-label="3 values, max 100""#), "{svg}");
+        // Other units scale to a round ceiling of the maximum: 4 of 5 → y = 22 − 20 × 0.8 = 6.
+        assert!(sparkline(&[0.0, 4.0], "GiB").contains("L118.0,6.0"), "{}", sparkline(&[0.0, 4.0], "GiB"));
+        assert_eq!(sparkline(&[3.0], "%"), "");
     }
 }

@@ -232,6 +232,8 @@ pub struct EvidenceRow {
     pub label: String,
     /// Its value, formatted.
     pub value: String,
+    /// An inline SVG sparkline for series (numbers only, safe to embed), else empty.
+    pub sparkline: String,
 }
 
 /// A finding left out of the total.
@@ -534,7 +536,14 @@ fn finding_row(index: usize, f: &Finding, account: String, counted: bool, not_co
         evidence: f
             .evidence
             .iter()
-            .map(|e| EvidenceRow { label: e.label.clone(), value: evidence_value(&e.value) })
+            .map(|e| EvidenceRow {
+                label: e.label.clone(),
+                value: evidence_value(&e.value),
+                sparkline: match &e.value {
+                    costwise_analyzer::EvidenceValue::Series { values, unit } => crate::svg::sparkline(values, unit),
+                    _ => String::new(),
+                },
+            })
             .collect(),
         remediation: f.remediation.summary.clone(),
         cli: f.remediation.cli.join("\n"),
