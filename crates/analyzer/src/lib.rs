@@ -19,6 +19,7 @@
 
 pub mod analysis;
 pub mod billed;
+pub mod commitments;
 pub mod config;
 pub mod dataset;
 pub mod error;
@@ -27,6 +28,7 @@ pub mod ingest;
 pub mod manifest;
 pub mod metrics;
 pub mod prices;
+pub mod rightsizing;
 pub mod rules;
 pub mod schema;
 pub mod snapshot;

@@ -74,18 +74,18 @@ pub fn sparkline(values: &[f64], unit: &str) -> String {
     if values.len() < 2 {
         return String::new();
     }
-    let (w, h, pad) = (120.0_f64, 24.0_f64, 2.0_f64);
+    let (width, height, pad) = (120.0_f64, 24.0_f64, 2.0_f64);
     let max = values.iter().copied().fold(0.0, f64::max);
     let scale = if unit == "%" { 100.0 } else { nice_ceiling(max) };
-    let n = values.len() as f64;
-    let mut d = String::new();
-    for (i, v) in values.iter().enumerate() {
-        let x = pad + (w - 2.0 * pad) * i as f64 / (n - 1.0);
-        let y = h - pad - (h - 2.0 * pad) * (v / scale).clamp(0.0, 1.0);
-        let _ = write!(d, "{}{x:.1},{y:.1}", if i == 0 { "M" } else { " L" });
+    let last = (values.len() - 1) as f64;
+    let mut path = String::new();
+    for (i, value) in values.iter().enumerate() {
+        let x = pad + (width - 2.0 * pad) * i as f64 / last;
+        let y = height - pad - (height - 2.0 * pad) * (value / scale).clamp(0.0, 1.0);
+        let _ = write!(path, "{}{x:.1},{y:.1}", if i == 0 { "M" } else { " L" });
     }
     format!(
-        "<svg class=\"sparkline\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" role=\"img\" aria-label=\"{} values, max {}\"><path d=\"{d}\" fill=\"none\" stroke=\"currentColor\" stroke-width=\"1.5\"/></svg>",
+        "<svg class=\"sparkline\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" role=\"img\" aria-label=\"{} values, max {}\"><path d=\"{path}\" fill=\"none\" stroke=\"currentColor\" stroke-width=\"1.5\"/></svg>",
         values.len(),
         crate::format::number_trimmed(max, 1)
     )

@@ -45,6 +45,17 @@ pub struct InstanceSpec {
     pub ebs_baseline_iops: Option<f64>,
     /// GPUs, if any.
     pub gpus: u32,
+    /// Whether it carries accelerators of any kind: GPUs, inference chips
+    /// (Inferentia, Gaudi), Trainium/Neuron, FPGAs or media accelerators.
+    pub accelerated: bool,
+    /// Total instance-store (local disk) size in GB, if it has any.
+    pub instance_storage_gb: Option<u64>,
+    /// Processor manufacturer as AWS names it (`Intel`, `AMD`, `AWS` for Graviton, `Apple`).
+    pub processor_manufacturer: Option<String>,
+    /// Whether it is a bare-metal size (`m5.metal`).
+    pub bare_metal: bool,
+    /// Hypervisor (`nitro`, `xen`); none for bare metal.
+    pub hypervisor: Option<String>,
 }
 
 impl InstanceSpec {
@@ -97,6 +108,20 @@ struct RawInstanceType {
     network_info: Option<RawNetwork>,
     ebs_info: Option<RawEbs>,
     gpu_info: Option<RawGpu>,
+    inference_accelerator_info: Option<serde_json::Value>,
+    fpga_info: Option<serde_json::Value>,
+    neuron_info: Option<serde_json::Value>,
+    media_accelerator_info: Option<serde_json::Value>,
+    instance_storage_info: Option<RawInstanceStorage>,
+    bare_metal: Option<bool>,
+    hypervisor: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RawInstanceStorage {
+    #[serde(rename = "TotalSizeInGB")]
+    total_size_in_gb: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -116,6 +141,7 @@ struct RawMemory {
 struct RawProcessor {
     #[serde(default)]
     supported_architectures: Vec<String>,
+    manufacturer: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -168,10 +194,13 @@ fn parse_instance_types(gz: &[u8]) -> HashMap<String, InstanceSpec> {
     raw.into_values()
         .map(|r| {
             let network = r.network_info;
+            let gpus = r.gpu_info.map_or(0, |g| g.gpus.iter().map(|d| d.count).sum());
+            let (architectures, processor_manufacturer) =
+                r.processor_info.map(|p| (p.supported_architectures, p.manufacturer)).unwrap_or_default();
             let spec = InstanceSpec {
                 vcpus: r.v_cpu_info.default_v_cpus,
                 memory_mib: r.memory_info.size_in_mi_b,
-                architectures: r.processor_info.map(|p| p.supported_architectures).unwrap_or_default(),
+                architectures,
                 current_generation: r.current_generation.unwrap_or(true),
                 burstable: r.burstable_performance_supported.unwrap_or(false),
                 network_performance: network.as_ref().and_then(|n| n.network_performance.clone()).unwrap_or_default(),
@@ -184,7 +213,16 @@ fn parse_instance_types(gz: &[u8]) -> HashMap<String, InstanceSpec> {
                     .as_ref()
                     .and_then(|e| e.ebs_optimized_info.as_ref()?.baseline_bandwidth_in_mbps),
                 ebs_baseline_iops: r.ebs_info.as_ref().and_then(|e| e.ebs_optimized_info.as_ref()?.baseline_iops),
-                gpus: r.gpu_info.map_or(0, |g| g.gpus.iter().map(|d| d.count).sum()),
+                gpus,
+                accelerated: gpus > 0
+                    || r.inference_accelerator_info.is_some()
+                    || r.fpga_info.is_some()
+                    || r.neuron_info.is_some()
+                    || r.media_accelerator_info.is_some(),
+                instance_storage_gb: r.instance_storage_info.and_then(|s| s.total_size_in_gb).filter(|gb| *gb > 0),
+                processor_manufacturer,
+                bare_metal: r.bare_metal.unwrap_or(false),
+                hypervisor: r.hypervisor,
                 instance_type: r.instance_type,
             };
             (spec.instance_type.clone(), spec)
@@ -245,6 +283,23 @@ mod tests {
         assert_eq!(c.list_prices["ebs.gp3_gb_month"], 0.08);
         assert_eq!(c.list_prices["hours.per_month"], 730.0);
         assert_eq!(c.list_prices["s3.storage_gb_month.standard_ia"], 0.0125);
+    }
+
+    #[test]
+    fn specs_carry_storage_processor_metal_and_accelerators() {
+        let c = catalog();
+        let m5d = &c.instances["m5d.large"];
+        assert_eq!(m5d.instance_storage_gb, Some(75));
+        assert_eq!(m5d.processor_manufacturer.as_deref(), Some("Intel"));
+        assert_eq!(m5d.hypervisor.as_deref(), Some("nitro"));
+        assert!(!m5d.bare_metal && !m5d.accelerated);
+        assert_eq!(c.instances["m5.large"].instance_storage_gb, None);
+        assert_eq!(c.instances["m7g.large"].processor_manufacturer.as_deref(), Some("AWS"));
+        assert!(c.instances["m5.metal"].bare_metal);
+        assert_eq!(c.instances["t2.micro"].hypervisor.as_deref(), Some("xen"));
+        assert!(c.instances["g5.xlarge"].accelerated && c.instances["g5.xlarge"].gpus == 1);
+        assert!(c.instances["inf2.xlarge"].accelerated && c.instances["inf2.xlarge"].gpus == 0);
+        assert!(c.instances["vt1.3xlarge"].accelerated);
     }
 
     #[test]

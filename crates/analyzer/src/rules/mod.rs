@@ -8,6 +8,8 @@
 //! files, the environment or the clock.
 
 pub(crate) mod columns;
+pub mod ec2_rightsizing;
+pub mod expiring_commitment;
 pub mod gp2_to_gp3;
 pub mod idle_elastic_ip;
 pub mod idle_instance;
@@ -17,9 +19,12 @@ pub mod io1_to_gp3;
 pub mod orphaned_ebs_snapshot;
 pub mod previous_generation_instance;
 mod registry;
+pub mod reserved_instance_purchase;
+pub mod savings_plan_purchase;
 pub mod spend_overview;
 pub mod stopped_instance;
 pub mod unattached_ebs_volume;
+pub mod underused_reservation;
 pub mod unused_ami;
 
 use std::collections::BTreeMap;

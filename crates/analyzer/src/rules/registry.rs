@@ -3,9 +3,9 @@
 use std::sync::OnceLock;
 
 use super::{
-    RuleSpec, gp2_to_gp3, idle_elastic_ip, idle_instance, idle_load_balancer, idle_nat_gateway, io1_to_gp3,
-    orphaned_ebs_snapshot, previous_generation_instance, spend_overview, stopped_instance, unattached_ebs_volume,
-    unused_ami,
+    RuleSpec, ec2_rightsizing, gp2_to_gp3, idle_elastic_ip, idle_instance, idle_load_balancer, idle_nat_gateway,
+    io1_to_gp3, orphaned_ebs_snapshot, previous_generation_instance, spend_overview, stopped_instance,
+    unattached_ebs_volume, unused_ami,
 };
 
 /// Every rule, in the order reports list them.
@@ -27,6 +27,15 @@ pub fn registry() -> &'static [RuleSpec] {
             RuleSpec::of::<previous_generation_instance::PreviousGenerationInstance>(include_str!(
                 "previous_generation_instance.rs"
             )),
+            RuleSpec::of::<ec2_rightsizing::Ec2Rightsizing>(include_str!("ec2_rightsizing.rs")),
+            RuleSpec::of::<super::reserved_instance_purchase::ReservedInstancePurchase>(include_str!(
+                "reserved_instance_purchase.rs"
+            )),
+            RuleSpec::of::<super::savings_plan_purchase::SavingsPlanPurchase>(include_str!("savings_plan_purchase.rs")),
+            RuleSpec::of::<super::underused_reservation::UnderusedReservation>(include_str!(
+                "underused_reservation.rs"
+            )),
+            RuleSpec::of::<super::expiring_commitment::ExpiringCommitment>(include_str!("expiring_commitment.rs")),
         ]
     })
 }

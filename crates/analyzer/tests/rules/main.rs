@@ -3,6 +3,8 @@
 //! the foundation's rules live here.
 
 mod common;
+mod ec2_rightsizing;
+mod expiring_commitment;
 mod gp2_to_gp3;
 mod idle_elastic_ip;
 mod idle_instance;
@@ -11,7 +13,10 @@ mod idle_nat_gateway;
 mod io1_to_gp3;
 mod orphaned_ebs_snapshot;
 mod previous_generation_instance;
+mod reserved_instance_purchase;
+mod savings_plan_purchase;
 mod stopped_instance;
+mod underused_reservation;
 mod unused_ami;
 
 use chrono::NaiveDateTime;

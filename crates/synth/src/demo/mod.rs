@@ -1,5 +1,5 @@
 //! The costwise demo account: a deterministic, realistic mid-size company
-//! (three accounts, three regions, ~95 instances, a ~$5.8k monthly bill)
+//! (three accounts, three regions, ~100 instances, a ~$6.0k monthly bill)
 //! with every kind of waste the rules look for planted in it.
 //!
 //! [`generate`] writes a snapshot directory (what `costwise demo` analyses)
@@ -24,6 +24,11 @@
 //!   Ubuntu images the accounts do not own, some owned ones from the images
 //!   table; launch templates (one row per version) point at AMIs too. The
 //!   unused family's resources are in [`plan::unused`].
+//! - Every instance's hourly CloudWatch series ([`series`]) reach fixed
+//!   peaks once a day, so the p99.5 a rightsizing rule reads is exact; the
+//!   rightsizing family's profiles, extra instances and oracle entries are in
+//!   [`plan::rightsizing`] (checked independently by
+//!   `crates/synth/tests/rightsizing.rs`).
 //! - Public on-demand rates are the bundled us-east-1 list prices × a fixed
 //!   regional multiplier (us-east-1 and us-west-2 1.0, eu-west-1 1.10).
 //! - All billing lines are hourly except `RIFee` (monthly). See
@@ -31,6 +36,7 @@
 
 pub mod billing;
 pub mod plan;
+pub mod series;
 pub mod shape;
 pub mod tables;
 
@@ -132,7 +138,7 @@ pub fn generate(out: &Path, oracle_path: &Path, seed: u64) -> anyhow::Result<Ora
             "Every NAT gateway holds an Elastic IP that is associated with the gateway's network interface (no instance id): those addresses are NOT idle.".into(),
             "acme-data-lake-raw has no lifecycle rules but uses Intelligent-Tiering (intelligent_tiering_configs = 1): NOT a cold bucket without lifecycle.".into(),
             "Volumes attached to stopped instances are in state `in-use`: they are part of the stopped-instance findings, not unattached volumes.".into(),
-            "Instances covered by the reservations (web m5.large ×2, search r5.large) and the savings plan (api m6g.large ×4, worker c5.large ×2) are not commitment opportunities.".into(),
+            "Instances covered by the reservations (web m5.large ×2, search r5.large) and the savings plan (api m6g.large ×4, worker c5.large ×2, export c6g.large ×3) are not commitment opportunities.".into(),
         ];
     notes.extend(plan.notes);
     let oracle = Oracle { as_of: plan::window_end(), spend, spend_by_service, findings: plan.oracle, notes };

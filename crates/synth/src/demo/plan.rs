@@ -7,10 +7,11 @@
 //! has EBS metrics only until day 14.
 
 use chrono::{Duration, NaiveDate, NaiveDateTime};
-use costwise_analyzer::prices::PriceBook;
+use costwise_analyzer::prices::{InstanceSpec, PriceBook};
 
 use crate::rng::Rng;
 
+pub mod rightsizing;
 pub mod unused;
 
 use unused::GOLDEN_PREFIX;
@@ -168,6 +169,33 @@ pub struct Instance {
     pub network: Network,
     /// Whether the snapshot holds its CloudWatch metrics (false: none at all).
     pub metrics: bool,
+    /// The ceilings of its hourly CPU and memory maxima (the rightsizing inputs);
+    /// set for every instance from its app's rightsizing profile.
+    pub peaks: Peaks,
+}
+
+/// The peaks of an instance's hourly `Maximum` series, which fix what a
+/// rightsizing rule reads at any percentile near the top.
+///
+/// Every day at 02:00 local time a nightly job drives the hourly CPU
+/// `Maximum` (and the agent's memory `Maximum`) to exactly the peak; every
+/// other hour stays below it. So the p99.5 of any lookback of two days or
+/// more is the peak itself, whatever the lookback's exact edges.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Peaks {
+    /// Highest hourly CPU `Maximum`, percent.
+    pub cpu: f64,
+    /// `CWAgent mem_used_percent` when the CloudWatch agent is installed (`None`: no memory metric).
+    pub memory: Option<MemoryUse>,
+}
+
+/// Memory use reported by the CloudWatch agent, percent of the instance's memory.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MemoryUse {
+    /// The usual level (the hourly maxima hover around it).
+    pub typical: f64,
+    /// Highest hourly `Maximum`, reached by the nightly job.
+    pub peak: f64,
 }
 
 /// Bytes an instance moves per running hour, before the daily load shape:
@@ -542,6 +570,14 @@ pub struct OracleEntry {
     pub expected_monthly_savings: Option<f64>,
     /// What was planted, in words.
     pub note: String,
+    /// Rightsizing only: the instance type the finding must recommend (for an
+    /// under-provisioned instance, the cheapest type that fits its needs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_recommendation: Option<String>,
+    /// Rightsizing only, where unambiguous: the alternatives the finding must
+    /// list besides the recommendation (empty: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_alternatives: Option<Vec<String>>,
 }
 
 /// The whole estate.
@@ -604,6 +640,30 @@ impl Rates {
             .unwrap_or_else(|| panic!("price catalog has no instance type `{instance_type}`"))
             .value;
         base * region.multiplier
+    }
+
+    /// The catalog's spec of an instance type (vCPUs, memory, architecture).
+    pub fn spec(&self, instance_type: &str) -> &'static InstanceSpec {
+        self.book
+            .instance_spec(instance_type)
+            .unwrap_or_else(|| panic!("price catalog has no instance type `{instance_type}`"))
+    }
+
+    /// What an hour of the instance costs after its reservation or savings
+    /// plan, as a fraction of its on-demand rate (what the CUR bills; 1 when on demand).
+    pub fn billed_fraction(&self, plan: &Plan, inst: &Instance) -> f64 {
+        let od = self.ec2(inst.region, &inst.instance_type);
+        match inst.pricing {
+            Pricing::OnDemand => 1.0,
+            Pricing::Reserved(k) => {
+                let ri = &plan.reservations[k];
+                (round6(ri.amortized_upfront_hourly()) + ri.recurring_hourly) / od
+            }
+            Pricing::SavingsPlan => {
+                let sp = plan.savings_plans.first().expect("a savings plan exists");
+                round6(od * (1.0 - sp.discount)) / od
+            }
+        }
     }
 
     /// RDS $/hour of a DB instance.
@@ -712,19 +772,19 @@ fn fleet() -> Vec<Group> {
     let (e1, w2, eu) = (US_EAST_1, US_WEST_2, EU_WEST_1);
     vec![
         // acme-prod, us-east-1: the product.
-        g(0, e1, "m5.large", 2, "web", "platform", Reserved(0), (18.0, 55.0), 0.45).inter_az(0.3),
-        g(0, e1, "m5.large", 2, "web", "platform", OD, (18.0, 55.0), 0.45).inter_az(0.3),
-        g(0, e1, "m6g.large", 4, "api", "platform", SP, (22.0, 50.0), 0.30).inter_az(0.4),
-        g(0, e1, "c5.large", 2, "worker", "platform", SP, (35.0, 70.0), 0.0).inter_az(0.5),
+        g(0, e1, "m5.large", 2, "web", "platform", Reserved(0), (30.0, 62.0), 0.45).inter_az(0.3),
+        g(0, e1, "m5.large", 2, "web", "platform", OD, (30.0, 62.0), 0.45).inter_az(0.3),
+        g(0, e1, "m6g.large", 4, "api", "platform", SP, (32.0, 58.0), 0.30).inter_az(0.4),
+        g(0, e1, "c5.large", 2, "worker", "platform", SP, (36.0, 66.0), 0.0).inter_az(0.5),
         g(0, e1, "r5.large", 1, "search", "search", Reserved(1), (30.0, 45.0), 0.0).inter_az(0.2),
         g(0, e1, "m7g.medium", 2, "notifications", "growth", OD, (12.0, 35.0), 0.06),
         g(0, e1, "t3.small", 2, "tools", "platform", OD, (4.0, 18.0), 0.0),
         g(0, e1, "t3.micro", 6, "bastion", "platform", OD, (1.0, 6.0), 0.0),
-        g(0, e1, "t3.medium", 1, "jenkins", "platform", OD, (6.0, 55.0), 0.0),
+        g(0, e1, "t3.medium", 1, "jenkins", "platform", OD, (22.0, 60.0), 0.0),
         g(0, e1, "m5.large", 1, "reporting", "finance", OD, (2.0, 4.5), 0.0),
         g(0, e1, "r5.large", 1, "legacy-cache", "platform", OD, (1.5, 3.5), 0.0),
-        g(0, e1, "m4.large", 1, "legacy-reports", "finance", OD, (15.0, 40.0), 0.0),
-        g(0, e1, "c4.large", 1, "image-resizer", "growth", OD, (20.0, 50.0), 0.02),
+        g(0, e1, "m4.large", 1, "legacy-reports", "finance", OD, (8.0, 22.0), 0.0),
+        g(0, e1, "c4.large", 1, "image-resizer", "growth", OD, (6.0, 24.0), 0.02),
         g(0, e1, "t3.medium", 2, "old-poc", "growth", OD, (0.0, 0.0), 0.0)
             .life(Life::StoppedBefore(at(2026, 7, 14, 17))),
         g(0, e1, "m5.xlarge", 1, "ml-experiment", "data", OD, (40.0, 70.0), 0.0).life(Life::StoppedAt(20 * 24 + 15)),
@@ -738,11 +798,11 @@ fn fleet() -> Vec<Group> {
             .life(Life::StoppedBefore(at(2026, 8, 30, 9))),
         g(0, w2, "m5.xlarge", 1, "etl-old", "data", OD, (30.0, 60.0), 0.0).life(Life::TerminatedAt(25 * 24 + 11)),
         // acme-prod, eu-west-1: the EU deployment.
-        g(0, eu, "m6g.medium", 3, "web-eu", "platform", OD, (20.0, 50.0), 0.30),
+        g(0, eu, "m6g.medium", 3, "web-eu", "platform", OD, (44.0, 72.0), 0.30),
         g(0, eu, "t3.micro", 4, "tools-eu", "platform", OD, (2.0, 10.0), 0.0),
         g(0, eu, "r5.large", 1, "eu-cache", "platform", OD, (2.0, 4.5), 0.0),
         // acme-staging, us-east-1.
-        g(1, e1, "t3.micro", 4, "staging-app", "platform", OD, (4.0, 25.0), 0.0),
+        g(1, e1, "t3.micro", 4, "staging-app", "platform", OD, (2.0, 12.0), 0.0),
         g(1, e1, "t3.micro", 4, "staging-svc", "platform", OD, (2.0, 12.0), 0.0),
         g(1, e1, "t3.medium", 1, "staging-web", "platform", OD, (5.0, 25.0), 0.0),
         g(1, e1, "t2.micro", 2, "staging-bastion", "platform", OD, (1.0, 5.0), 0.0),
@@ -751,11 +811,11 @@ fn fleet() -> Vec<Group> {
             .life(Life::StoppedBefore(at(2026, 9, 2, 12))),
         g(1, e1, "t3.large", 1, "demo-env", "growth", OD, (5.0, 30.0), 0.0).life(Life::StoppedAt(24 * 24 + 18)),
         // acme-data, us-west-2.
-        g(2, w2, "r5.large", 1, "spark", "data", OD, (35.0, 80.0), 0.0).inter_az(0.6),
-        g(2, w2, "m7g.medium", 3, "etl", "data", OD, (30.0, 60.0), 0.0),
-        g(2, w2, "t3.small", 3, "airflow", "data", OD, (10.0, 40.0), 0.0),
-        g(2, w2, "c5.large", 1, "ingest", "data", OD, (20.0, 45.0), 0.0),
-        g(2, w2, "t2.large", 1, "legacy-etl", "data", OD, (10.0, 35.0), 0.0),
+        g(2, w2, "r5.large", 1, "spark", "data", OD, (30.0, 58.0), 0.0).inter_az(0.6),
+        g(2, w2, "m7g.medium", 3, "etl", "data", OD, (34.0, 62.0), 0.0),
+        g(2, w2, "t3.small", 3, "airflow", "data", OD, (22.0, 52.0), 0.0),
+        g(2, w2, "c5.large", 1, "ingest", "data", OD, (34.0, 62.0), 0.0),
+        g(2, w2, "t2.large", 1, "legacy-etl", "data", OD, (6.0, 22.0), 0.0),
         g(2, w2, "r5.large", 1, "notebook", "data", OD, (0.0, 0.0), 0.0).life(Life::StoppedBefore(at(2026, 8, 11, 20))),
         g(2, w2, "m5.large", 1, "spark-old", "data", OD, (30.0, 70.0), 0.0).life(Life::TerminatedAt(30 * 24 + 3)),
         // acme-data, us-east-1.
@@ -895,6 +955,7 @@ pub fn build(seed: u64, rates: &Rates) -> Plan {
                 untagged: group.app == "old-poc" || (group.app == "staging-svc" && n % 3 == 0),
                 network: BUSY_NETWORK,
                 metrics: true,
+                peaks: Peaks::default(),
             });
         }
     }
@@ -906,10 +967,14 @@ pub fn build(seed: u64, rates: &Rates) -> Plan {
     add_network(&mut plan, &mut ids, rates);
     add_buckets(&mut plan);
     add_databases(&mut plan);
+    // Before the commitments: the savings plan covers the new Auto Scaling group too.
+    rightsizing::add_instances(&mut plan, seed);
     add_commitments(&mut plan, &mut ids, rates);
     unused::add_estate(&mut plan, seed);
+    rightsizing::assign_peaks(&mut plan);
     plant_instance_waste(&mut plan, rates);
     unused::plant(&mut plan, rates);
+    rightsizing::plant(&mut plan, rates, seed);
     let _ = ws;
     plan
 }
@@ -934,6 +999,8 @@ fn push_oracle(
         resource_id: id.map(str::to_owned),
         expected_monthly_savings: savings.map(|s| (s * 1e6).round() / 1e6),
         note,
+        expected_recommendation: None,
+        expected_alternatives: None,
     });
 }
 
@@ -1701,25 +1768,6 @@ fn plant_instance_waste(plan: &mut Plan, rates: &Rates) {
                 format!(
                     "{} runs previous-generation {}; moving to {new_type} (same size, current generation) saves the price difference",
                     inst.name, inst.instance_type
-                ),
-            );
-        }
-        // Burstable (t*) instances are already the cheap option at low CPU.
-        if inst.cpu.high < 6.0 && !inst.instance_type.starts_with('t') {
-            push_oracle(
-                plan,
-                "overprovisioned-instance",
-                inst.account,
-                r,
-                Some(&inst.id),
-                None,
-                format!(
-                    "{} ({}, ${:.2}/month on demand) averages {:.1}–{:.1}% CPU with hourly maxima under 15% for the whole window; half the size or smaller would do",
-                    inst.name,
-                    inst.instance_type,
-                    od * hpm,
-                    inst.cpu.low,
-                    inst.cpu.high
                 ),
             );
         }

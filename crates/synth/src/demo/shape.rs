@@ -16,6 +16,11 @@ fn utc_offset(region: Region) -> i64 {
     }
 }
 
+/// The local hour of day (0–23) of window hour `h` in the region.
+pub fn local_hour(region: Region, h: usize) -> u32 {
+    (hour(h) + chrono::Duration::hours(utc_offset(region))).hour()
+}
+
 /// The deterministic part of the load at window hour `h`: 0 at night, 1 at the weekday peak.
 pub fn busy(region: Region, h: usize) -> f64 {
     let t = hour(h) + chrono::Duration::hours(utc_offset(region));

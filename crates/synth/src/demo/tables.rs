@@ -6,12 +6,15 @@
 //!
 //! | resource | namespace | metrics (statistic) |
 //! |---|---|---|
-//! | running instance (except `search-canary`, whose metrics were never collected) | `AWS/EC2` | `CPUUtilization` (Average, Maximum), `NetworkIn`, `NetworkOut` (Sum) |
+//! | running instance (except `search-canary`, whose metrics were never collected) | `AWS/EC2` | `CPUUtilization` (Average, Maximum), `NetworkIn`, `NetworkOut`, `EBSReadOps`, `EBSWriteOps`, `EBSReadBytes`, `EBSWriteBytes` (Sum) |
+//! | instance with the CloudWatch agent ([`super::plan::Peaks::memory`]) | `CWAgent` | `mem_used_percent` (Maximum) |
 //! | volume attached to a running instance | `AWS/EBS` | `VolumeReadOps`, `VolumeWriteOps` (Sum), only while attached and running |
 //! | NAT gateway | `AWS/NATGateway` | `BytesOutToDestination` (Sum; 0 when idle) |
 //! | application LB | `AWS/ApplicationELB` | `RequestCount` (Sum; no datapoints without requests, as CloudWatch does) |
 //! | network LB | `AWS/NetworkELB` | `ProcessedBytes` (Sum; 0 when idle) |
 //! | bucket | `AWS/S3` | `BucketSizeBytes/<StorageType>`, `NumberOfObjects/AllStorageTypes` (Average, daily) |
+//!
+//! The instance and volume series come from [`super::series`].
 //!
 //! Resource ids are the CloudWatch dimension values: instance, volume and NAT
 //! gateway ids, the load balancer's ARN suffix (`app/name/id`), bucket names.
@@ -22,7 +25,7 @@ use chrono::NaiveDateTime;
 use polars::prelude::*;
 
 use super::plan::{ACCOUNTS, HOURS, Plan, hour, window_start};
-use super::shape;
+use super::{series, shape};
 use crate::cur2::micros;
 use crate::rng::Rng;
 
@@ -366,88 +369,76 @@ impl Metrics {
     }
 }
 
-fn round_to(x: f64, decimals: i32) -> f64 {
-    let f = 10f64.powi(decimals);
-    (x * f).round() / f
-}
+/// One metric of an instance hour, given the hour and its EBS (read, write) operations.
+type HourValue = fn(&series::InstanceHour, (f64, f64)) -> Option<f64>;
 
 /// Builds the metrics table.
 pub fn metrics(plan: &Plan, seed: u64) -> PolarsResult<DataFrame> {
     let mut m = Metrics::default();
     let mut rng = Rng::fork(seed, "metrics");
-    let (ec2, ebs, nat, alb, nlb, s3) = (
+    let (ec2, ebs, nat, alb, nlb, s3, agent) = (
         m.sym("AWS/EC2"),
         m.sym("AWS/EBS"),
         m.sym("AWS/NATGateway"),
         m.sym("AWS/ApplicationELB"),
         m.sym("AWS/NetworkELB"),
         m.sym("AWS/S3"),
+        m.sym("CWAgent"),
     );
     let (avg, max, sum) = (m.sym("Average"), m.sym("Maximum"), m.sym("Sum"));
     let (cpu, net_in, net_out) = (m.sym("CPUUtilization"), m.sym("NetworkIn"), m.sym("NetworkOut"));
+    let (ebs_read_ops, ebs_write_ops, ebs_read_bytes, ebs_write_bytes) =
+        (m.sym("EBSReadOps"), m.sym("EBSWriteOps"), m.sym("EBSReadBytes"), m.sym("EBSWriteBytes"));
+    let memory = m.sym("mem_used_percent");
     let (reads, writes) = (m.sym("VolumeReadOps"), m.sym("VolumeWriteOps"));
     let (bytes_out, requests, processed) =
         (m.sym("BytesOutToDestination"), m.sym("RequestCount"), m.sym("ProcessedBytes"));
 
+    let volumes: Vec<(&super::plan::Volume, Vec<series::VolumeHour>)> =
+        plan.volumes.iter().map(|v| (v, series::volume_hours(v, seed))).collect();
     for inst in &plan.instances {
-        if inst.run_to <= inst.run_from || !inst.metrics {
+        let hours = series::instance_hours(inst, seed);
+        if hours.is_empty() {
             continue;
         }
         let id = m.sym(&inst.id);
-        let tiny = inst.cpu.high < 6.0;
-        let mut series = Vec::with_capacity(inst.run_to - inst.run_from);
-        for h in inst.run_from..inst.run_to {
-            let busy = shape::busy(inst.region, h);
-            let mean = inst.cpu.low + (inst.cpu.high - inst.cpu.low) * busy;
-            let average = (mean * (1.0 + 0.12 * rng.normal())).clamp(0.1, 99.0);
-            let peak = if tiny {
-                (average * rng.range(1.4, 2.6)).min(14.5)
-            } else {
-                let spike = if rng.chance(0.02) { rng.range(15.0, 35.0) } else { 0.0 };
-                (average * rng.range(1.25, 1.9) + spike).min(100.0)
-            };
-            let traffic = inst.network.base_bytes_hour
-                + inst.egress_gb_hour * 1.0e9
-                + average * inst.network.bytes_per_cpu_percent;
-            let load = shape::diurnal(inst.region, h, &mut rng);
-            series.push((
-                h,
-                round_to(average, 3),
-                round_to(peak, 3),
-                (traffic * 0.4 * load).round(),
-                (traffic * load).round(),
-            ));
+        // EBS operations of the volumes attached to it, per window hour.
+        let mut io: BTreeMap<usize, (f64, f64)> = hours.iter().map(|x| (x.h, (0.0, 0.0))).collect();
+        for (_, vh) in volumes.iter().filter(|(v, _)| v.attached_to.as_deref() == Some(inst.id.as_str())) {
+            for x in vh {
+                if let Some(entry) = io.get_mut(&x.h) {
+                    entry.0 += x.read_ops;
+                    entry.1 += x.write_ops;
+                }
+            }
         }
-        for (h, a, _, _, _) in &series {
-            m.push(id, ec2, cpu, avg, hour(*h), 3600, *a);
-        }
-        for (h, _, p, _, _) in &series {
-            m.push(id, ec2, cpu, max, hour(*h), 3600, *p);
-        }
-        for (h, _, _, i, _) in &series {
-            m.push(id, ec2, net_in, sum, hour(*h), 3600, *i);
-        }
-        for (h, _, _, _, o) in &series {
-            m.push(id, ec2, net_out, sum, hour(*h), 3600, *o);
+        let columns: [(u32, u32, u32, HourValue); 9] = [
+            (ec2, cpu, avg, |x, _| Some(x.cpu_average)),
+            (ec2, cpu, max, |x, _| Some(x.cpu_maximum)),
+            (ec2, net_in, sum, |x, _| Some(x.network_in)),
+            (ec2, net_out, sum, |x, _| Some(x.network_out)),
+            (ec2, ebs_read_ops, sum, |_, (reads, _)| Some(reads)),
+            (ec2, ebs_write_ops, sum, |_, (_, writes)| Some(writes)),
+            (ec2, ebs_read_bytes, sum, |_, (reads, _)| Some(reads * series::READ_IO_BYTES)),
+            (ec2, ebs_write_bytes, sum, |_, (_, writes)| Some(writes * series::WRITE_IO_BYTES)),
+            (agent, memory, max, |x, _| x.memory),
+        ];
+        for (namespace, metric, statistic, value) in columns {
+            for x in &hours {
+                if let Some(v) = value(x, io[&x.h]) {
+                    m.push(id, namespace, metric, statistic, hour(x.h), 3600, v);
+                }
+            }
         }
     }
 
-    for v in &plan.volumes {
-        let Some((from, to)) = v.metrics_hours else { continue };
+    for (v, values) in &volumes {
         let id = m.sym(&v.id);
-        let scale = v.write_ops_hour.unwrap_or_else(|| (v.size_gib as f64).sqrt() * 150.0);
-        let region = v.region;
-        let values: Vec<(usize, f64, f64)> = (from..to)
-            .map(|h| {
-                let load = shape::diurnal(region, h, &mut rng);
-                ((h), (scale * 0.6 * load).round(), (scale * load).round())
-            })
-            .collect();
-        for (h, r, _) in &values {
-            m.push(id, ebs, reads, sum, hour(*h), 3600, *r);
+        for x in values {
+            m.push(id, ebs, reads, sum, hour(x.h), 3600, x.read_ops);
         }
-        for (h, _, w) in &values {
-            m.push(id, ebs, writes, sum, hour(*h), 3600, *w);
+        for x in values {
+            m.push(id, ebs, writes, sum, hour(x.h), 3600, x.write_ops);
         }
     }
 

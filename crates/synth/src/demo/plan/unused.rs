@@ -12,9 +12,9 @@
 use chrono::{Duration, NaiveDateTime};
 
 use super::{
-    Address, BUSY_NETWORK, Cpu, EU_WEST_1, HOURS, HOURS_PER_MONTH, Ids, Image, Instance, LaunchTemplate, Network, Plan,
-    Pricing, QUIET_NETWORK, Rates, Region, Snapshot, TemplateVersion, US_EAST_1, US_WEST_2, Volume, at, az, hour,
-    instance_by_app, push_oracle, window_end,
+    Address, BUSY_NETWORK, Cpu, EU_WEST_1, HOURS, HOURS_PER_MONTH, Ids, Image, Instance, LaunchTemplate, Network,
+    Peaks, Plan, Pricing, QUIET_NETWORK, Rates, Region, Snapshot, TemplateVersion, US_EAST_1, US_WEST_2, Volume, at,
+    az, hour, instance_by_app, push_oracle, window_end,
 };
 use crate::rng::Rng;
 
@@ -29,14 +29,14 @@ pub const IDLE_ASG: &str = "staging-queue-consumers";
 
 /// Public Amazon-owned AMIs of a region (not in the images table: the
 /// accounts do not own them).
-struct PublicAmis {
-    al2023_x86: &'static str,
-    al2023_arm64: &'static str,
-    al2_x86: &'static str,
-    ubuntu_x86: &'static str,
+pub(super) struct PublicAmis {
+    pub(super) al2023_x86: &'static str,
+    pub(super) al2023_arm64: &'static str,
+    pub(super) al2_x86: &'static str,
+    pub(super) ubuntu_x86: &'static str,
 }
 
-fn public_amis(region: Region) -> PublicAmis {
+pub(super) fn public_amis(region: Region) -> PublicAmis {
     match region.code {
         "us-east-1" => PublicAmis {
             al2023_x86: "ami-0a3c14e1ddbe7f23c",
@@ -80,23 +80,25 @@ pub(super) fn add_estate(plan: &mut Plan, seed: u64) {
 }
 
 /// What a new instance is; everything else follows from it.
-struct NewInstance {
-    account: usize,
-    region: Region,
-    az_index: usize,
-    name: &'static str,
-    app: &'static str,
-    team: &'static str,
-    instance_type: &'static str,
-    launch: NaiveDateTime,
-    cpu: Cpu,
-    network: Network,
-    metrics: bool,
-    asg: Option<&'static str>,
-    image_id: String,
+pub(super) struct NewInstance {
+    pub(super) account: usize,
+    pub(super) region: Region,
+    pub(super) az_index: usize,
+    pub(super) name: &'static str,
+    pub(super) app: &'static str,
+    pub(super) team: &'static str,
+    pub(super) instance_type: &'static str,
+    pub(super) launch: NaiveDateTime,
+    pub(super) cpu: Cpu,
+    pub(super) network: Network,
+    pub(super) metrics: bool,
+    pub(super) asg: Option<&'static str>,
+    pub(super) image_id: String,
+    pub(super) pricing: Pricing,
 }
 
-fn push_instance(plan: &mut Plan, ids: &mut Ids, n: NewInstance) {
+/// Adds a running instance and its 20 GiB gp3 root volume.
+pub(super) fn push_instance(plan: &mut Plan, ids: &mut Ids, n: NewInstance) {
     let id = ids.id("i");
     let root = ids.id("vol");
     let run_from = super::hour_of(n.launch);
@@ -135,7 +137,7 @@ fn push_instance(plan: &mut Plan, ids: &mut Ids, n: NewInstance) {
         run_to: HOURS,
         state: Some("running"),
         state_changed_at: None,
-        pricing: Pricing::OnDemand,
+        pricing: n.pricing,
         cpu: n.cpu,
         egress_gb_hour: 0.0,
         inter_az_gb_hour: 0.0,
@@ -145,6 +147,7 @@ fn push_instance(plan: &mut Plan, ids: &mut Ids, n: NewInstance) {
         untagged: false,
         network: n.network,
         metrics: n.metrics,
+        peaks: Peaks::default(),
     });
 }
 
@@ -169,6 +172,7 @@ fn add_instances(plan: &mut Plan, ids: &mut Ids) {
             metrics: true,
             asg: None,
             image_id: public_amis(US_EAST_1).ubuntu_x86.into(),
+            pricing: Pricing::OnDemand,
         },
     );
     let consumer_image = golden(plan, 1, US_EAST_1).expect("staging golden AMI").id.clone();
@@ -190,6 +194,7 @@ fn add_instances(plan: &mut Plan, ids: &mut Ids) {
                 metrics: true,
                 asg: Some(IDLE_ASG),
                 image_id: consumer_image.clone(),
+                pricing: Pricing::OnDemand,
             },
         );
     }
@@ -210,6 +215,7 @@ fn add_instances(plan: &mut Plan, ids: &mut Ids) {
             metrics: false,
             asg: None,
             image_id: public_amis(US_EAST_1).al2023_arm64.into(),
+            pricing: Pricing::OnDemand,
         },
     );
 }
