@@ -591,3 +591,33 @@ fn uncollected_cpu_means_not_enough_data_and_optimized_means_no_finding() {
     assert!(analysis.not_enough_data.iter().all(|s| s.rule != RULE));
     insta::assert_json_snapshot!("ec2_rightsizing_empty", findings_of(&analysis, RULE));
 }
+
+#[test]
+fn commit_after_cleanup_counts_over_provisioned_instances_at_their_recommended_type() {
+    // The main dataset's over-provisioned subjects (see its doc): i-report and i-ri → r6g.medium,
+    // i-burst → m7g.medium, and the three acme-web members → r6g.medium. i-hot (under-provisioned),
+    // i-tiny and i-steady (optimized) and the not-enough-data instances keep their type.
+    let dataset = main_dataset();
+    let prices = costwise_analyzer::prices::PriceBook::for_dataset(
+        &dataset,
+        costwise_analyzer::prices::PriceOverrides::default(),
+    )
+    .unwrap();
+    let billed = costwise_analyzer::billed::BilledCosts::load(&dataset, prices.hours_per_month()).unwrap();
+    let ctx = costwise_analyzer::rules::Context { dataset: &dataset, prices: &prices, billed: &billed };
+    let mut resizes: Vec<(String, String)> = costwise_analyzer::commitments::cleanup::rightsizing_resizes(&ctx)
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.instance_id, r.to_instance_type))
+        .collect();
+    resizes.sort();
+    let expected = [
+        ("i-burst", "m7g.medium"),
+        ("i-report", "r6g.medium"),
+        ("i-ri", "r6g.medium"),
+        ("i-web1", "r6g.medium"),
+        ("i-web2", "r6g.medium"),
+        ("i-web3", "r6g.medium"),
+    ];
+    assert_eq!(resizes, expected.map(|(i, t)| (i.to_owned(), t.to_owned())));
+}
