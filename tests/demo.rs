@@ -96,6 +96,82 @@ fn demo_report_matches_the_generators_oracle() {
         let title = finding["title"].as_str().unwrap();
         assert!(title.contains(&format!("{want} ")), "{id}: expected {want}, got `{title}`");
     }
+    // Reserved-instance purchases: one pool id per region and family, so keyed by account too;
+    // exactly the planted pools, at the oracle's savings, units, size and utilization.
+    let by_account =
+        |f: &Value| (f["account_id"].as_str().unwrap().to_owned(), f["resource_id"].as_str().unwrap().to_owned());
+    let purchases: BTreeMap<(String, String), &Value> =
+        all_findings.iter().filter(|f| f["rule"] == "reserved-instance-purchase").map(|f| (by_account(f), f)).collect();
+    let planted_purchases: BTreeMap<(String, String), &Value> = oracle["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "reserved-instance-purchase")
+        .map(|e| (by_account(e), e))
+        .collect();
+    assert!(!planted_purchases.is_empty(), "the demo plants steady on-demand usage");
+    assert_eq!(purchases.keys().collect::<Vec<_>>(), planted_purchases.keys().collect::<Vec<_>>());
+    for entry in oracle["findings"].as_array().unwrap().iter().filter(|e| e["kind"] == "reserved-instance-purchase") {
+        let id = entry["resource_id"].as_str().unwrap();
+        let finding = all_findings
+            .iter()
+            .find(|f| {
+                f["rule"] == "reserved-instance-purchase"
+                    && f["resource_id"] == id
+                    && f["account_id"] == entry["account_id"]
+            })
+            .unwrap_or_else(|| panic!("no reserved-instance-purchase finding for {id}"));
+        let want = format!("Buy {} × {} ", entry["expected_units"], entry["expected_instance_type"].as_str().unwrap());
+        let title = finding["title"].as_str().unwrap();
+        assert!(title.starts_with(&want), "{id}: expected `{want}…`, got `{title}`");
+        let utilization = finding["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["label"] == "expected utilization")
+            .and_then(|e| e["value"]["value"].as_f64());
+        let expected = entry["expected_utilization_percent"].as_f64();
+        assert!(
+            utilization.zip(expected).is_some_and(|(u, e)| (u - e).abs() < 0.01),
+            "{id}: utilization {utilization:?}"
+        );
+    }
+    // Existing commitments: as used as planted, so none is underused; the one ending soon is expiring.
+    for kind in ["savings-plan-purchase", "underused-reservation"] {
+        let expected = planted(&oracle, kind);
+        assert_eq!(reported_by(kind).keys().collect::<Vec<_>>(), expected.keys().collect::<Vec<_>>(), "`{kind}`");
+    }
+    let expiring: BTreeMap<String, &Value> = oracle["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "expiring-commitment")
+        .map(|e| (e["resource_id"].as_str().unwrap().to_owned(), e))
+        .collect();
+    assert!(!expiring.is_empty(), "the demo plants an expiring commitment");
+    assert_eq!(reported_by("expiring-commitment").keys().collect::<Vec<_>>(), expiring.keys().collect::<Vec<_>>());
+    let evidence = |f: &Value, label: &str| -> f64 {
+        let e = f["evidence"].as_array().unwrap().iter().find(|e| e["label"] == label);
+        let v = e.unwrap_or_else(|| panic!("evidence `{label}`"))["value"].clone();
+        v["amount"].as_f64().or_else(|| v["value"].as_f64()).unwrap()
+    };
+    for (id, entry) in &expiring {
+        let f = all_findings
+            .iter()
+            .find(|f| f["rule"] == "expiring-commitment" && f["resource_id"] == id.as_str())
+            .unwrap();
+        assert_eq!(f["monthly_savings"].as_f64(), entry["expected_monthly_savings"].as_f64(), "{id}");
+        let increase = evidence(f, "on-demand cost increase if not renewed");
+        let want = entry["expected_monthly_increase"].as_f64().unwrap();
+        assert!((increase - want).abs() < 0.005, "{id}: +${increase}/month if not renewed, oracle ${want}");
+        let utilization = evidence(f, "utilization");
+        assert!((utilization - entry["expected_utilization_percent"].as_f64().unwrap()).abs() < 0.01, "{id}");
+    }
+    for id in planted(&oracle, "existing-commitment-utilization").keys() {
+        let flagged =
+            all_findings.iter().any(|f| f["rule"] == "underused-reservation" && f["resource_id"] == id.as_str());
+        assert!(!flagged, "{id} is used as planted (100%), not underused");
+    }
     let reported = reported_by("unattached-ebs-volume");
     for recent in planted(&oracle, "recently-detached-ebs-volume").keys() {
         assert!(!reported.contains_key(recent), "{recent} was detached only days ago and must not be reported");

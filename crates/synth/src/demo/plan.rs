@@ -11,6 +11,7 @@ use costwise_analyzer::prices::{InstanceSpec, PriceBook};
 
 use crate::rng::Rng;
 
+pub mod commitments;
 pub mod rightsizing;
 pub mod unused;
 
@@ -578,6 +579,21 @@ pub struct OracleEntry {
     /// list besides the recommendation (empty: none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expected_alternatives: Option<Vec<String>>,
+    /// `reserved-instance-purchase` only: how many reserved instances of
+    /// `expected_instance_type` (the family's smallest size) to buy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_units: Option<u32>,
+    /// `reserved-instance-purchase` only: the size the units are bought in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_instance_type: Option<String>,
+    /// Commitments only: the expected utilization, percent (of a recommended
+    /// purchase, or of an existing reservation or savings plan).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_utilization_percent: Option<f64>,
+    /// `expiring-commitment` only: the on-demand cost increase, $/month, if
+    /// the commitment is not renewed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_monthly_increase: Option<f64>,
 }
 
 /// The whole estate.
@@ -975,6 +991,8 @@ pub fn build(seed: u64, rates: &Rates) -> Plan {
     plant_instance_waste(&mut plan, rates);
     unused::plant(&mut plan, rates);
     rightsizing::plant(&mut plan, rates, seed);
+    // Last: commit after cleanup needs the idle and rightsizing entries.
+    commitments::plant(&mut plan, rates);
     let _ = ws;
     plan
 }
@@ -1001,6 +1019,10 @@ fn push_oracle(
         note,
         expected_recommendation: None,
         expected_alternatives: None,
+        expected_units: None,
+        expected_instance_type: None,
+        expected_utilization_percent: None,
+        expected_monthly_increase: None,
     });
 }
 
@@ -1668,7 +1690,7 @@ fn add_commitments(plan: &mut Plan, ids: &mut Ids, rates: &Rates) {
         count: 2,
         offering_type: "No Upfront",
         fixed_price: 0.0,
-        recurring_hourly: round6(m5 * (1.0 - 0.375)),
+        recurring_hourly: round6(m5 * (1.0 - commitments::STANDARD_1YR_NO_UPFRONT)),
         start: at(2026, 2, 10, 0),
         end: at(2027, 2, 10, 0),
     });
@@ -1688,7 +1710,7 @@ fn add_commitments(plan: &mut Plan, ids: &mut Ids, rates: &Rates) {
         end: at(2027, 5, 1, 0),
     });
     // The compute savings plan covers the api and worker fleets exactly.
-    let discount = 0.28;
+    let discount = commitments::COMPUTE_SP_DISCOUNT;
     let covered: f64 = plan
         .instances
         .iter()
@@ -1800,31 +1822,5 @@ fn plant_instance_waste(plan: &mut Plan, rates: &Rates) {
             );
         }
         push_oracle(plan, "gp2-volume", v.account, v.region, Some(&v.id), Some(saving), note);
-    }
-    // Steady on-demand usage worth a commitment, per account and region.
-    for (account, region) in [(0usize, US_EAST_1), (2, US_WEST_2), (1, US_EAST_1)] {
-        let steady: f64 = instances
-            .iter()
-            .filter(|i| {
-                i.account == account
-                    && i.region == region
-                    && i.pricing == Pricing::OnDemand
-                    && i.run_from == 0
-                    && i.run_to == HOURS
-            })
-            .map(|i| rates.ec2(region, &i.instance_type))
-            .sum();
-        push_oracle(
-            plan,
-            "steady-on-demand-usage",
-            account,
-            region,
-            None,
-            None,
-            format!(
-                "${steady:.3}/hour (${:.0}/month) of Linux on-demand EC2 runs every hour of the window without RI or savings plan coverage",
-                steady * hpm
-            ),
-        );
     }
 }
