@@ -8,6 +8,7 @@
 //! files, the environment or the clock.
 
 pub(crate) mod columns;
+pub mod data_transfer_out;
 pub mod ec2_rightsizing;
 pub mod expiring_commitment;
 pub mod gp2_to_gp3;

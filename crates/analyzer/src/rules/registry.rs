@@ -36,6 +36,7 @@ pub fn registry() -> &'static [RuleSpec] {
                 "underused_reservation.rs"
             )),
             RuleSpec::of::<super::expiring_commitment::ExpiringCommitment>(include_str!("expiring_commitment.rs")),
+            RuleSpec::of::<super::data_transfer_out::DataTransferOut>(include_str!("data_transfer_out.rs")),
         ]
     })
 }

@@ -3,6 +3,7 @@
 //! the foundation's rules live here.
 
 mod common;
+mod data_transfer_out;
 mod ec2_rightsizing;
 mod expiring_commitment;
 mod gp2_to_gp3;
