@@ -23,7 +23,7 @@ fn planted(oracle: &Value, kind: &str) -> BTreeMap<String, Option<f64>> {
 }
 
 /// Oracle kinds and the rule that must report exactly them.
-const PLANTED_KINDS: [(&str, &str); 13] = [
+const PLANTED_KINDS: [(&str, &str); 14] = [
     ("unattached-ebs-volume", "unattached-ebs-volume"),
     ("stopped-instance", "stopped-instance"),
     ("orphaned-snapshot", "orphaned-ebs-snapshot"),
@@ -37,6 +37,7 @@ const PLANTED_KINDS: [(&str, &str); 13] = [
     ("previous-generation-instance", "previous-generation-instance"),
     ("overprovisioned-instance", "ec2-rightsizing"),
     ("underprovisioned-instance", "ec2-rightsizing"),
+    ("heavy-s3-egress", "data-transfer-out"),
 ];
 
 #[test]

@@ -33,6 +33,18 @@ pub struct Billing {
     pub cur: CurBuilder,
     /// Intended amortized cost over the last 30 days, by spend category.
     pub last_30_days: BTreeMap<String, f64>,
+    /// Internet egress and S3 GET requests written over the last 30 days.
+    pub traffic: Traffic,
+}
+
+/// Internet egress and S3 GET requests the generator wrote over the last 30 days.
+#[derive(Debug, Clone, Default)]
+pub struct Traffic {
+    /// Internet egress (`DataTransfer-Out-Bytes`) written over the last 30 days, unscaled, per
+    /// (account index, CUR resource id): (GB, billed cost).
+    pub egress_30_days: BTreeMap<(usize, String), (f64, f64)>,
+    /// S3 GET requests (`Requests-Tier2`) written over the last 30 days, unscaled, per (account index, bucket).
+    pub gets_30_days: BTreeMap<(usize, String), f64>,
 }
 
 struct Ctx<'a> {
@@ -40,6 +52,8 @@ struct Ctx<'a> {
     rates: &'a Rates,
     spend: BTreeMap<String, f64>,
     window_30: usize,
+    egress_30: BTreeMap<(usize, String), (f64, f64)>,
+    gets_30: BTreeMap<(usize, String), f64>,
 }
 
 /// Fields of one usage line that vary; the rest come from defaults.
@@ -118,6 +132,16 @@ impl Ctx<'_> {
         }
         let item = self.base(u, "Usage");
         self.record(u.category, u.h, item.unblended_cost);
+        if u.h >= self.window_30 {
+            let key = (u.account, u.resource.to_owned());
+            if u.usage_type == "DataTransfer-Out-Bytes" {
+                let (gb, cost) = self.egress_30.entry(key).or_default();
+                *gb += u.amount;
+                *cost += item.unblended_cost;
+            } else if u.product_code == "AmazonS3" && u.usage_type == "Requests-Tier2" {
+                *self.gets_30.entry(key).or_default() += u.amount;
+            }
+        }
         self.b.push(item);
     }
 }
@@ -139,6 +163,8 @@ pub fn generate(plan: &Plan, rates: &Rates, seed: u64) -> Billing {
         rates,
         spend: BTreeMap::new(),
         window_30: HOURS - 30 * 24,
+        egress_30: BTreeMap::new(),
+        gets_30: BTreeMap::new(),
     };
     let mut rng = Rng::fork(seed, "billing");
     instances(&mut ctx, plan, &mut rng);
@@ -151,7 +177,7 @@ pub fn generate(plan: &Plan, rates: &Rates, seed: u64) -> Billing {
     cloudwatch(&mut ctx, plan);
     let scale = HOURS_PER_MONTH / (30.0 * 24.0);
     let last_30_days = ctx.spend.into_iter().map(|(k, v)| (k, round6(v * scale))).collect();
-    Billing { cur: ctx.b, last_30_days }
+    Billing { cur: ctx.b, last_30_days, traffic: Traffic { egress_30_days: ctx.egress_30, gets_30_days: ctx.gets_30 } }
 }
 
 fn instances(ctx: &mut Ctx<'_>, plan: &Plan, rng: &mut Rng) {
@@ -770,6 +796,90 @@ fn cloudwatch(ctx: &mut Ctx<'_>, plan: &Plan) {
                 family: "Data Payload",
                 ..u
             });
+        }
+    }
+}
+
+/// Internet egress: the first 100 GB a month free across the consolidated bill (us-east-1 list).
+const EGRESS_FREE_GB: f64 = 100.0;
+/// Internet egress list tiers: (upper bound in GB, $/GB); TB = 1,024 GB.
+const EGRESS_TIERS: [(f64, f64); 4] =
+    [(10.0 * 1024.0, 0.09), (50.0 * 1024.0, 0.085), (150.0 * 1024.0, 0.07), (f64::INFINITY, 0.05)];
+/// CloudFront's always-free tier: 1 TB a month.
+const CLOUDFRONT_FREE_GB: f64 = 1024.0;
+/// CloudFront United States/Europe tiers: (upper bound in GB, $/GB).
+const CLOUDFRONT_TIERS: [(f64, f64); 4] =
+    [(10.0 * 1024.0, 0.085), (50.0 * 1024.0, 0.080), (150.0 * 1024.0, 0.060), (f64::INFINITY, 0.040)];
+/// CloudFront HTTPS requests: $0.01 per 10,000 …
+const CLOUDFRONT_REQUEST_RATE: f64 = 0.01 / 10_000.0;
+/// … beyond 10 million free a month.
+const CLOUDFRONT_FREE_REQUESTS: f64 = 10_000_000.0;
+
+/// Monthly cost of `gb` GB on a tiered card whose first `free` GB cost nothing.
+fn tiered(free: f64, tiers: &[(f64, f64)], gb: f64) -> f64 {
+    let mut lower = free;
+    let mut cost = 0.0;
+    for &(upper, rate) in tiers {
+        if gb > lower && upper > lower {
+            cost += (gb.min(upper) - lower) * rate;
+        }
+        lower = lower.max(upper);
+    }
+    cost
+}
+
+/// What moving one bucket's internet egress behind CloudFront saves, from the lines the generator wrote.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CloudFrontEstimate {
+    /// The bucket's internet egress, GB a month (last 30 days scaled to 730 hours).
+    pub gb_month: f64,
+    /// What the CUR bills for it a month now.
+    pub billed_month: f64,
+    /// The payer's other internet egress, GB a month.
+    pub other_gb_month: f64,
+    /// The bucket's egress at list price at the margin of the payer's tiers and free tier.
+    pub list_month: f64,
+    /// CloudFront data transfer a month (the payer has no CloudFront yet: the 1 TB free tier applies).
+    pub transfer_month: f64,
+    /// The bucket's GET requests a month, one CloudFront request each.
+    pub requests_month: f64,
+    /// CloudFront HTTPS request fee a month.
+    pub request_fee_month: f64,
+    /// Monthly savings: billed now − CloudFront data transfer − request fee.
+    pub savings: f64,
+}
+
+impl Traffic {
+    /// The CloudFront saving of `bucket` (account index `account`), the payer's largest internet egress.
+    ///
+    /// # Panics
+    /// If the bucket has no egress, or another resource of the payer has more (the rule would then
+    /// move that one to CloudFront first and this estimate would not apply).
+    pub fn cloudfront_estimate(&self, account: usize, bucket: &str) -> CloudFrontEstimate {
+        let scale = HOURS_PER_MONTH / (30.0 * 24.0);
+        let key = (account, bucket.to_owned());
+        let (gb, billed) = self.egress_30_days[&key];
+        // One CUR, one payer: every account's egress pools into the same tiers.
+        let total: f64 = self.egress_30_days.values().map(|(gb, _)| gb).sum();
+        assert!(
+            self.egress_30_days.iter().all(|(k, (other, _))| k == &key || other < &gb),
+            "{bucket} must be the payer's largest internet egress"
+        );
+        let (gb_month, total_month) = (gb * scale, total * scale);
+        let requests_month = self.gets_30_days.get(&key).copied().unwrap_or(0.0) * scale;
+        let transfer_month = tiered(CLOUDFRONT_FREE_GB, &CLOUDFRONT_TIERS, gb_month);
+        let request_fee_month = (requests_month - CLOUDFRONT_FREE_REQUESTS).max(0.0) * CLOUDFRONT_REQUEST_RATE;
+        let billed_month = billed * scale;
+        CloudFrontEstimate {
+            gb_month,
+            billed_month,
+            other_gb_month: total_month - gb_month,
+            list_month: tiered(EGRESS_FREE_GB, &EGRESS_TIERS, total_month)
+                - tiered(EGRESS_FREE_GB, &EGRESS_TIERS, total_month - gb_month),
+            transfer_month,
+            requests_month,
+            request_fee_month,
+            savings: billed_month - transfer_month - request_fee_month,
         }
     }
 }

@@ -141,7 +141,26 @@ pub fn generate(out: &Path, oracle_path: &Path, seed: u64) -> anyhow::Result<Ora
             "Instances covered by the reservations (web m5.large ×2, search r5.large) and the savings plan (api m6g.large ×4, worker c5.large ×2, export c6g.large ×3) are not commitment opportunities.".into(),
         ];
     notes.extend(plan.notes);
-    let oracle = Oracle { as_of: plan::window_end(), spend, spend_by_service, findings: plan.oracle, notes };
+    let mut findings = plan.oracle;
+    for entry in findings.iter_mut().filter(|e| e.kind == "heavy-s3-egress") {
+        let account = plan::ACCOUNTS.iter().position(|a| a.id == entry.account_id).context("oracle account")?;
+        let bucket = entry.resource_id.as_deref().context("heavy-s3-egress names its bucket")?;
+        let e = billing.traffic.cloudfront_estimate(account, bucket);
+        entry.expected_monthly_savings = Some(plan::round6(e.savings));
+        entry.note = format!(
+            "{}. Over the last 30 days (scaled to 730 hours): {:.1} GB/month billed ${:.2} (at list price, on top of the payer's other {:.1} GB/month of internet egress, ${:.2}); CloudFront US/Europe with its 1 TB free: ${:.2} data transfer + ${:.2} for {:.0} HTTPS requests a month (one per S3 GET, 10M free); saves ${:.2}/month",
+            entry.note,
+            e.gb_month,
+            e.billed_month,
+            e.other_gb_month,
+            e.list_month,
+            e.transfer_month,
+            e.request_fee_month,
+            e.requests_month,
+            e.savings,
+        );
+    }
+    let oracle = Oracle { as_of: plan::window_end(), spend, spend_by_service, findings, notes };
     let json = serde_json::to_string_pretty(&oracle).context("serializing the oracle")?;
     std::fs::write(oracle_path, json + "\n").with_context(|| format!("writing {}", oracle_path.display()))?;
     Ok(oracle)
