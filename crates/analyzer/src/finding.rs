@@ -159,6 +159,14 @@ impl Evidence {
         Self { label: label.into(), value: EvidenceValue::Money { amount: tidy(amount), per: Some("month".into()) } }
     }
 
+    /// An hourly rate, kept to 6 decimals (instance rates such as $0.0052/hour need more than 4).
+    pub fn hourly(label: impl Into<String>, rate: f64) -> Self {
+        Self {
+            label: label.into(),
+            value: EvidenceValue::Money { amount: (rate * 1e6).round() / 1e6, per: Some("hour".into()) },
+        }
+    }
+
     /// A dollar amount.
     pub fn money(label: impl Into<String>, amount: f64) -> Self {
         Self { label: label.into(), value: EvidenceValue::Money { amount: tidy(amount), per: None } }

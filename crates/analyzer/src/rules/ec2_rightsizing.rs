@@ -126,10 +126,11 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
+use super::ec2_resize::{InPlaceResize, launch_template_roll};
 use super::{Context, NotEnoughData, Rule, RuleOutput};
 use crate::Table;
 use crate::error::Error;
-use crate::finding::{Category, Confidence, Evidence, EvidenceValue, Finding, Remediation, Risk};
+use crate::finding::{Category, Confidence, Evidence, Finding, Remediation, Risk};
 use crate::prices::InstanceSpec;
 use crate::rightsizing::{
     self, Candidate, Classification, CpuStatistic, Families, Headroom, MigrationEffort, Outcome, Params, Shortfall,
@@ -420,11 +421,6 @@ fn risk_words(c: &Candidate) -> String {
     format!("{} ({})", r.score, parts.join(", "))
 }
 
-/// An hourly rate as evidence, rounded to a millionth of a dollar.
-fn hourly(label: String, rate: f64) -> Evidence {
-    Evidence { label, value: EvidenceValue::Money { amount: (rate * 1e6).round() / 1e6, per: Some("hour".into()) } }
-}
-
 fn evidence(subject: &Subject, s: &Sizing, settings: &Settings, ctx: &Context<'_>, over: bool) -> Vec<Evidence> {
     let usage = &s.usage;
     let requirement = &s.requirement;
@@ -494,7 +490,7 @@ fn evidence(subject: &Subject, s: &Sizing, settings: &Settings, ctx: &Context<'_
     ev.push(Evidence::quantity("required memory", requirement.memory_gib, "GiB"));
     let current_architecture = requirement.architecture.as_str();
     ev.push(Evidence::text("current type", describe(s.current, current_architecture)));
-    ev.push(hourly(format!("on-demand rate, {current}"), s.current_hourly.value));
+    ev.push(Evidence::hourly(format!("on-demand rate, {current}"), s.current_hourly.value));
     for shortfall in &s.shortfalls {
         ev.push(Evidence::text("shortfall", shortfall_words(shortfall)));
     }
@@ -503,7 +499,7 @@ fn evidence(subject: &Subject, s: &Sizing, settings: &Settings, ctx: &Context<'_
         let best = &rec.best;
         let label = if over { "recommended type" } else { "cheapest type that fits" };
         ev.push(Evidence::text(label, describe(best.spec, &best.architecture)));
-        ev.push(hourly(format!("on-demand rate, {}", best.instance_type()), best.hourly.value));
+        ev.push(Evidence::hourly(format!("on-demand rate, {}", best.instance_type()), best.hourly.value));
         ev.push(Evidence::text("performance risk (0–4)", risk_words(best)));
         ev.push(Evidence::text("migration effort", best.effort.to_string()));
         let alternatives: Vec<String> = rec
@@ -582,18 +578,7 @@ fn evidence(subject: &Subject, s: &Sizing, settings: &Settings, ctx: &Context<'_
     ev
 }
 
-/// Checks before moving a Xen instance to a Nitro type.
-fn nitro_checks(region: &str, instance_id: &str) -> [String; 2] {
-    [
-        format!(
-            "# {instance_id} runs on Xen; the new type is Nitro and needs an HVM AMI with the ENA and NVMe drivers. Expect \"hvm True\":\naws ec2 describe-instances --region {region} --instance-ids {instance_id} --query 'Reservations[].Instances[].[VirtualizationType,EnaSupport]' --output text"
-        ),
-        format!(
-            "# If EnaSupport is not True: install the ENA driver in the OS, then, while stopped:\n#   aws ec2 modify-instance-attribute --region {region} --instance-id {instance_id} --ena-support\n# Also install the NVMe driver and mount by UUID in /etc/fstab (EBS volumes appear as /dev/nvme*)."
-        ),
-    ]
-}
-
+/// Changing one instance's type: in place on the same architecture, by replacement to arm64.
 fn instance_remediation(
     region: &str,
     instance_id: &str,
@@ -625,37 +610,22 @@ fn instance_remediation(
             )),
         };
     }
-    let mut cli = Vec::new();
-    if current.hypervisor.as_deref() == Some("xen") && to.spec.hypervisor.as_deref() == Some("nitro") {
-        cli.extend(nitro_checks(region, instance_id));
-    }
-    if current.instance_storage_gb.is_some() {
-        cli.push(format!(
-            "# {from} has instance-store disks: copy anything on them to EBS or S3 first; stopping erases them."
-        ));
-    }
-    cli.extend([
-        format!("aws ec2 stop-instances --region {region} --instance-ids {instance_id}"),
-        format!("aws ec2 wait instance-stopped --region {region} --instance-ids {instance_id}"),
-        format!(
-            "aws ec2 modify-instance-attribute --region {region} --instance-id {instance_id} --instance-type \"{{\\\"Value\\\": \\\"{target}\\\"}}\""
-        ),
-    ]);
-    if to.spec.burstable {
-        cli.push(format!(
-            "# {target} is burstable and may run in unlimited mode, which bills sustained bursts above its baseline; to keep standard mode:\naws ec2 modify-instance-credit-specification --region {region} --instance-credit-specifications 'InstanceId={instance_id},CpuCredits=standard'"
-        ));
-    }
-    cli.push(format!("aws ec2 start-instances --region {region} --instance-ids {instance_id}"));
+    let resize = InPlaceResize {
+        region,
+        instance_id,
+        from,
+        to: target,
+        to_nitro: current.hypervisor.as_deref() == Some("xen") && to.spec.hypervisor.as_deref() == Some("nitro"),
+        instance_store: current.instance_storage_gb.is_some(),
+        burstable_target: to.spec.burstable,
+    };
     Remediation {
         summary: format!(
             "In a change window, stop {instance_id}, change its type from {from} to {target} and start it{}.",
             if over { "" } else { " (it needs the capacity)" }
         ),
-        cli,
-        terraform: Some(format!(
-            "# In the aws_instance for {instance_id} (Terraform stops and starts it):\ninstance_type = \"{target}\""
-        )),
+        cli: resize.commands(),
+        terraform: Some(resize.terraform()),
     }
 }
 
@@ -667,18 +637,7 @@ fn group_remediation(region: &str, group: &str, from: &str, to: &Candidate, over
     } else {
         format!("{{\"InstanceType\":\"{target}\"}}")
     };
-    let mut cli = vec![
-        format!(
-            "LT=$(aws autoscaling describe-auto-scaling-groups --region {region} --auto-scaling-group-names {group} --query 'AutoScalingGroups[0].LaunchTemplate.LaunchTemplateId' --output text)"
-        ),
-        format!(
-            "aws ec2 create-launch-template-version --region {region} --launch-template-id \"$LT\" --source-version '$Latest' --launch-template-data '{data}'"
-        ),
-        format!(
-            "aws autoscaling update-auto-scaling-group --region {region} --auto-scaling-group-name {group} --launch-template \"LaunchTemplateId=$LT,Version=\\$Latest\""
-        ),
-        format!("aws autoscaling start-instance-refresh --region {region} --auto-scaling-group-name {group}"),
-    ];
+    let mut cli = launch_template_roll(region, group, &data);
     if arm {
         cli.insert(0, format!("# {from} to {target} is x86_64 to arm64: the new version needs an arm64 AMI (fill it in below) with arm64 builds of everything the group runs."));
     }

@@ -9,6 +9,7 @@
 
 pub(crate) mod columns;
 pub mod data_transfer_out;
+mod ec2_resize;
 pub mod ec2_rightsizing;
 pub mod expiring_commitment;
 pub mod gp2_to_gp3;

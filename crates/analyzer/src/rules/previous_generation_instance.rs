@@ -63,10 +63,11 @@ use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::columns::{strings, times};
+use super::ec2_resize::{InPlaceResize, launch_template_roll};
 use super::{Context, NotEnoughData, Rule, RuleOutput, parse_tags};
 use crate::Table;
 use crate::error::{Error, PolarsResultExt};
-use crate::finding::{Category, Confidence, Evidence, EvidenceValue, Finding, Remediation, Risk};
+use crate::finding::{Category, Confidence, Evidence, Finding, Remediation, Risk};
 use crate::prices::{InstanceSpec, Price, PriceBook, catalog, family_of};
 use crate::spend::stable;
 
@@ -204,8 +205,8 @@ impl Rule for PreviousGenerationInstance {
                 Evidence::text("instance type", describe(spec, "previous generation")),
                 Evidence::text("successor", describe(target, &format!("successor of the {family} family"))),
                 Evidence::text("architecture", arch),
-                hourly(&format!("on-demand rate, {instance_type}"), current.value),
-                hourly(&format!("on-demand rate, {}", target.instance_type), target_price.value),
+                Evidence::hourly(format!("on-demand rate, {instance_type}"), current.value),
+                Evidence::hourly(format!("on-demand rate, {}", target.instance_type), target_price.value),
                 Evidence::monthly("on-demand difference × 730 h", savings),
                 Evidence::monthly("monthly cost", monthly_cost),
             ];
@@ -343,54 +344,24 @@ fn describe(spec: &InstanceSpec, what: &str) -> String {
     format!("{}: {} vCPU, {} GiB memory ({what})", spec.instance_type, spec.vcpus, spec.memory_gib())
 }
 
-/// An hourly rate as evidence, rounded to a millionth of a dollar.
-fn hourly(label: &str, rate: f64) -> Evidence {
-    Evidence {
-        label: label.to_owned(),
-        value: EvidenceValue::Money { amount: (rate * 1e6).round() / 1e6, per: Some("hour".into()) },
-    }
-}
-
-/// The Nitro readiness checks, common to both remediations.
-fn nitro_checks(region: &str, instance_id: &str) -> Vec<String> {
-    vec![
-        format!(
-            "# 1. The new type needs an HVM AMI with the ENA and NVMe drivers; expect \"hvm True\":\naws ec2 describe-instances --region {region} --instance-ids {instance_id} --query 'Reservations[].Instances[].[VirtualizationType,EnaSupport]' --output text"
-        ),
-        format!(
-            "# If EnaSupport is not True: install the ENA driver in the OS, then, while stopped:\n#   aws ec2 modify-instance-attribute --region {region} --instance-id {instance_id} --ena-support\n# Also install the NVMe driver and mount by UUID in /etc/fstab (EBS volumes appear as /dev/nvme*);\n# AWS's checker: https://github.com/awslabs/aws-support-tools/tree/master/EC2/C5M5InstanceChecks"
-        ),
-    ]
-}
-
+/// Changing the instance's type in place.
 fn remediation(region: &str, instance_id: &str, from: &str, to: &str, instance_store: bool) -> Remediation {
-    let mut cli = nitro_checks(region, instance_id);
-    if instance_store {
-        cli.push(format!(
-            "# {from} has instance-store disks: copy anything on them to EBS or S3 first; stopping erases them."
-        ));
-    }
-    cli.extend([
-        format!("aws ec2 stop-instances --region {region} --instance-ids {instance_id}"),
-        format!("aws ec2 wait instance-stopped --region {region} --instance-ids {instance_id}"),
-        format!(
-            "aws ec2 modify-instance-attribute --region {region} --instance-id {instance_id} --instance-type \"{{\\\"Value\\\": \\\"{to}\\\"}}\""
-        ),
-    ]);
-    if to.starts_with("t3.") {
-        cli.push(format!(
-            "# t3 may run in unlimited mode, which bills sustained bursts above baseline; to keep standard mode:\naws ec2 modify-instance-credit-specification --region {region} --instance-credit-specifications 'InstanceId={instance_id},CpuCredits=standard'"
-        ));
-    }
-    cli.push(format!("aws ec2 start-instances --region {region} --instance-ids {instance_id}"));
+    // Every previous generation this rule handles runs on Xen, every successor on Nitro.
+    let resize = InPlaceResize {
+        region,
+        instance_id,
+        from,
+        to,
+        to_nitro: true,
+        instance_store,
+        burstable_target: catalog().instances.get(to).is_some_and(|spec| spec.burstable),
+    };
     Remediation {
         summary: format!(
             "In a change window, check the instance is ready for {to} (HVM, ENA and NVMe drivers), stop it, change its type from {from} to {to} and start it."
         ),
-        cli,
-        terraform: Some(format!(
-            "# In the aws_instance for {instance_id} (Terraform stops and starts it):\ninstance_type = \"{to}\""
-        )),
+        cli: resize.commands(),
+        terraform: Some(resize.terraform()),
     }
 }
 
@@ -399,18 +370,7 @@ fn group_remediation(region: &str, group: &str, from: &str, to: &str) -> Remedia
         summary: format!(
             "The instance belongs to Auto Scaling group {group}: change the group's launch template from {from} to {to} and roll the group with an instance refresh, after checking its AMI has the ENA and NVMe drivers (a group on a launch configuration needs a launch template first)."
         ),
-        cli: vec![
-            format!(
-                "LT=$(aws autoscaling describe-auto-scaling-groups --region {region} --auto-scaling-group-names {group} --query 'AutoScalingGroups[0].LaunchTemplate.LaunchTemplateId' --output text)"
-            ),
-            format!(
-                "aws ec2 create-launch-template-version --region {region} --launch-template-id \"$LT\" --source-version '$Latest' --launch-template-data '{{\"InstanceType\":\"{to}\"}}'"
-            ),
-            format!(
-                "aws autoscaling update-auto-scaling-group --region {region} --auto-scaling-group-name {group} --launch-template \"LaunchTemplateId=$LT,Version=\\$Latest\""
-            ),
-            format!("aws autoscaling start-instance-refresh --region {region} --auto-scaling-group-name {group}"),
-        ],
+        cli: launch_template_roll(region, group, &format!("{{\"InstanceType\":\"{to}\"}}")),
         terraform: Some(format!(
             "# In the aws_launch_template used by {group}:\ninstance_type = \"{to}\"\n# and an instance_refresh block in its aws_autoscaling_group to roll the change out."
         )),
