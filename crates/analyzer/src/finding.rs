@@ -202,6 +202,11 @@ pub struct Remediation {
     /// Terraform change, where one applies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terraform: Option<String>,
+    /// An S3 lifecycle configuration (the JSON body of
+    /// `aws s3api put-bucket-lifecycle-configuration --lifecycle-configuration`),
+    /// pretty-printed, for the storage rules.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifecycle_configuration: Option<String>,
 }
 
 /// One recommended action with its dollar figure and evidence.

@@ -33,6 +33,7 @@ pub mod rules;
 pub mod schema;
 pub mod snapshot;
 pub mod spend;
+pub mod storage;
 
 pub use analysis::{Analysis, analyze};
 pub use config::Config;

@@ -403,6 +403,11 @@ static BUCKETS: &[Column] = &[
         "Number of Intelligent-Tiering archive configurations; null when not collected.",
     ),
     opt("versioning", Str, "`Enabled`, `Suspended` or null (never enabled)."),
+    opt(
+        "lifecycle_rules",
+        Str,
+        "The lifecycle configuration's `Rules` array as JSON (`aws s3api get-bucket-lifecycle-configuration`); `[]` when the bucket has none, null when not collected.",
+    ),
     req("tags", Str, TAGS_DOC),
 ];
 

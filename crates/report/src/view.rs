@@ -219,6 +219,8 @@ pub struct FindingRow {
     pub cli: String,
     /// Terraform, where it applies.
     pub terraform: Option<String>,
+    /// S3 lifecycle configuration JSON, where it applies.
+    pub lifecycle_configuration: Option<String>,
     /// Where the prices came from.
     pub price_source: String,
     /// Tags (`key=value`).
@@ -548,6 +550,7 @@ fn finding_row(index: usize, f: &Finding, account: String, counted: bool, not_co
         remediation: f.remediation.summary.clone(),
         cli: f.remediation.cli.join("\n"),
         terraform: f.remediation.terraform.clone(),
+        lifecycle_configuration: f.remediation.lifecycle_configuration.clone(),
         price_source: f.price_source.to_string(),
         tags: f.tags.iter().map(|(k, v)| format!("{k}={v}")).collect(),
     }

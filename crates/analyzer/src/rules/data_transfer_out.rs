@@ -662,6 +662,7 @@ fn cloudfront_remediation(r: &Resource, origin: Origin, region: &str) -> Remedia
     let id = &r.id;
     match origin {
         Origin::Bucket => Remediation {
+            lifecycle_configuration: None,
             summary: format!(
                 "Serve {id} through a CloudFront distribution with origin access control, point links at the distribution's domain, then block direct public reads."
             ),
@@ -693,6 +694,7 @@ fn cloudfront_remediation(r: &Resource, origin: Origin, region: &str) -> Remedia
                 )
             };
             Remediation {
+                lifecycle_configuration: None,
                 summary: format!(
                     "Put a CloudFront distribution in front of the {what} {id} (custom origin) and point clients at the distribution's domain."
                 ),
@@ -756,6 +758,7 @@ fn cross_az_findings(settings: &Settings, usage: &Usage, inventory: &Inventory, 
             confidence: Confidence::Low,
             risk: Risk::NeedsTesting,
             remediation: Remediation {
+ lifecycle_configuration: None,
                 summary: format!(
                     "Find which peers {} exchanges traffic with across zones (VPC Flow Logs) and keep that traffic in one zone: co-locate clients with their server, use zone-aware routing, or read from a same-zone replica.",
                     r.id

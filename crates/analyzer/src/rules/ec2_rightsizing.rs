@@ -335,6 +335,7 @@ fn finding(subject: &Subject, s: &Sizing, settings: &Settings, ctx: &Context<'_>
         Some(best) if group => group_remediation(&subject.region, &subject.id, current, best, over),
         Some(best) => instance_remediation(&subject.region, &subject.id, s.current, best, over),
         None => Remediation {
+ lifecycle_configuration: None,
             summary: "No type in the allowed families meets the requirement: widen `families` under [rules.ec2-rightsizing], or split the load across more instances.".into(),
             cli: Vec::new(),
             terraform: None,
@@ -591,6 +592,7 @@ fn instance_remediation(
     let verb = if over { "Downsize" } else { "Resize" };
     if to.effort == MigrationEffort::Medium {
         return Remediation {
+            lifecycle_configuration: None,
             summary: format!(
                 "{verb} to Graviton: x86_64 to arm64 cannot change in place. Build or pick an arm64 AMI with arm64 builds of everything {instance_id} runs, launch a {target} from it with the same network and IAM settings, move the traffic, then stop {instance_id} (an x86_64 alternative, if listed, changes in place)."
             ),
@@ -620,6 +622,7 @@ fn instance_remediation(
         burstable_target: to.spec.burstable,
     };
     Remediation {
+        lifecycle_configuration: None,
         summary: format!(
             "In a change window, stop {instance_id}, change its type from {from} to {target} and start it{}.",
             if over { "" } else { " (it needs the capacity)" }
@@ -642,6 +645,7 @@ fn group_remediation(region: &str, group: &str, from: &str, to: &Candidate, over
         cli.insert(0, format!("# {from} to {target} is x86_64 to arm64: the new version needs an arm64 AMI (fill it in below) with arm64 builds of everything the group runs."));
     }
     Remediation {
+        lifecycle_configuration: None,
         summary: format!(
             "{} Auto Scaling group {group}: create a launch template version with {target} in place of {from}{}, point the group at it and roll it out with an instance refresh (a group on a launch configuration or a mixed-instances policy needs the type changed there instead).",
             if over { "Downsize" } else { "Resize" },

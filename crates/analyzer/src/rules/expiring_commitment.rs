@@ -271,6 +271,7 @@ fn reservation_finding(
         confidence: lapse.confidence(),
         risk: Risk::NonDisruptive,
         remediation: Remediation {
+            lifecycle_configuration: None,
             summary: if renew {
                 format!(
                     "Renew {name} before {}: buy the same offering now, queued to start at the expiry.",
@@ -353,6 +354,7 @@ fn savings_plan_finding(
         confidence: lapse.confidence(),
         risk: Risk::NonDisruptive,
         remediation: Remediation {
+            lifecycle_configuration: None,
             summary: if renew {
                 format!(
                     "Renew {} before {}: buy the same offering now, queued to start at the expiry.",

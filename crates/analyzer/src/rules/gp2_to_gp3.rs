@@ -269,6 +269,7 @@ fn combined_source(current: &PriceSource, gp3: &EbsMonthlyCost) -> PriceSource {
 fn remediation(region: &str, volume_id: &str, target: Gp3Sizing) -> Remediation {
     let (iops, throughput) = (target.iops, target.throughput_mibps);
     Remediation {
+        lifecycle_configuration: None,
         summary: format!(
             "Change {volume_id} to gp3 with {iops} IOPS and {throughput} MiB/s, online; the volume can be modified again after 6 hours."
         ),

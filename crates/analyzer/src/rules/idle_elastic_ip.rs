@@ -362,6 +362,7 @@ fn remediation(
     };
     cli.push(release_command(region, allocation_id, public_ip));
     Remediation {
+        lifecycle_configuration: None,
         summary,
         cli,
         terraform: Some(format!(

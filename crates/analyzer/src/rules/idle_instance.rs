@@ -580,6 +580,7 @@ fn group_finding(
 
 fn instance_remediation(region: &str, instance_id: &str) -> Remediation {
     Remediation {
+        lifecycle_configuration: None,
         summary: format!(
             "Confirm with the owner that {instance_id} is not a standby, stop it, keep an image of it, and terminate it once nobody has missed it (stopped, its EBS volumes still bill)."
         ),
@@ -602,6 +603,7 @@ fn instance_remediation(region: &str, instance_id: &str) -> Remediation {
 
 fn group_remediation(region: &str, group: &str) -> Remediation {
     Remediation {
+        lifecycle_configuration: None,
         summary: format!(
             "Confirm with the owner, then scale Auto Scaling group {group} to zero (its launch template keeps it restorable), or delete it."
         ),

@@ -614,6 +614,7 @@ fn remediation(lb: &LoadBalancer<'_>) -> Remediation {
     let (region, name, arn) = (lb.region, lb.name, lb.arn);
     if lb.kind == Kind::Classic {
         return Remediation {
+            lifecycle_configuration: None,
             summary: format!(
                 "Check that no DNS record or client still uses {name}, then delete it (classic load balancers have no deletion protection and no target groups)."
             ),
@@ -629,6 +630,7 @@ fn remediation(lb: &LoadBalancer<'_>) -> Remediation {
         };
     }
     Remediation {
+        lifecycle_configuration: None,
         summary: format!(
             "Check that no DNS record or client still uses {name}, then delete it and its target groups (turn deletion protection off first if it is on)."
         ),

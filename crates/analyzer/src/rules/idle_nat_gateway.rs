@@ -470,6 +470,7 @@ fn remediation(nat: &NatGateway<'_>) -> Remediation {
         ));
     }
     Remediation {
+        lifecycle_configuration: None,
         summary: if nat.public {
             format!("Repoint or remove the routes that use {id}, delete the NAT gateway, then release its Elastic IP.")
         } else {

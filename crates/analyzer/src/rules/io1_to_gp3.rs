@@ -502,6 +502,7 @@ impl PeakRates {
 fn remediation(region: &str, volume_id: &str, volume_type: &str, target: Gp3Sizing) -> Remediation {
     let (iops, throughput) = (target.iops, target.throughput_mibps);
     Remediation {
+        lifecycle_configuration: None,
         summary: format!(
             "Change {volume_id} from {volume_type} to gp3 with {iops} IOPS and {throughput} MiB/s, online; watch its latency afterwards (the volume can be modified again after 6 hours)."
         ),

@@ -22,6 +22,7 @@ pub mod orphaned_ebs_snapshot;
 pub mod previous_generation_instance;
 mod registry;
 pub mod reserved_instance_purchase;
+pub mod s3_lifecycle_tiering;
 pub mod savings_plan_purchase;
 pub mod spend_overview;
 pub mod stopped_instance;

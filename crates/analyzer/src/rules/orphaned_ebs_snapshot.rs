@@ -560,5 +560,5 @@ fn remediation(row: &SnapshotRow, reason: Reason) -> Remediation {
             "# managed by AWS Backup or Data Lifecycle Manager: EC2 may refuse the delete; remove the recovery point or shorten the policy's retention instead".into(),
         );
     }
-    Remediation { summary, cli, terraform: Some(terraform) }
+    Remediation { summary, cli, terraform: Some(terraform), lifecycle_configuration: None }
 }

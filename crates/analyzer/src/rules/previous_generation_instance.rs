@@ -357,6 +357,7 @@ fn remediation(region: &str, instance_id: &str, from: &str, to: &str, instance_s
         burstable_target: catalog().instances.get(to).is_some_and(|spec| spec.burstable),
     };
     Remediation {
+        lifecycle_configuration: None,
         summary: format!(
             "In a change window, check the instance is ready for {to} (HVM, ENA and NVMe drivers), stop it, change its type from {from} to {to} and start it."
         ),
@@ -367,6 +368,7 @@ fn remediation(region: &str, instance_id: &str, from: &str, to: &str, instance_s
 
 fn group_remediation(region: &str, group: &str, from: &str, to: &str) -> Remediation {
     Remediation {
+        lifecycle_configuration: None,
         summary: format!(
             "The instance belongs to Auto Scaling group {group}: change the group's launch template from {from} to {to} and roll the group with an instance refresh, after checking its AMI has the ENA and NVMe drivers (a group on a launch configuration needs a launch template first)."
         ),

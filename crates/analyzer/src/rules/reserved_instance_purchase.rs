@@ -354,6 +354,7 @@ fn remediation(account_id: &str, rec: &RiRecommendation) -> Remediation {
     let duration = u64::from(rec.offering.term_years) * 31_536_000;
     let tenancy = if key.tenancy == "Dedicated" { "dedicated" } else { "default" };
     Remediation {
+        lifecycle_configuration: None,
         summary: format!(
             "In account {account_id}, buy {} × {} {} reserved instances ({}, regional scope) in {region}{}.",
             rec.units,

@@ -273,6 +273,7 @@ fn remediation(rec: &SpRecommendation) -> Remediation {
         _ => String::new(),
     };
     Remediation {
+        lifecycle_configuration: None,
         summary: format!(
             "In account {}, buy a {} with a ${commitment:.3}/hour commitment.",
             rec.account_id, rec.offering

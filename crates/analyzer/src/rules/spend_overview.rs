@@ -142,6 +142,7 @@ fn spikes(settings: &Settings, spend: &SpendOverview, payer: &str) -> Vec<Findin
                 confidence: Confidence::High,
                 risk: Risk::NonDisruptive,
                 remediation: Remediation {
+ lifecycle_configuration: None,
                     summary: format!(
                         "Find what changed in {}: compare the last two weeks by usage type, account and resource in Cost Explorer.",
                         w.label
@@ -190,6 +191,7 @@ fn budget_overrun(spend: &SpendOverview, payer: &str) -> Option<Finding> {
         confidence: Confidence::Medium,
         risk: Risk::NonDisruptive,
         remediation: Remediation {
+ lifecycle_configuration: None,
             summary: "Act on this report's savings findings first; if the forecast still exceeds the budget, review the services that grew most.".into(),
             cli: vec![],
             terraform: None,

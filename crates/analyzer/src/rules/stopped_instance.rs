@@ -571,6 +571,7 @@ fn remediation(
     }
     let eip_text = if eips.is_empty() { "" } else { ", release its Elastic IP" };
     Remediation {
+        lifecycle_configuration: None,
         summary: format!(
             "Create an image (AMI) of {instance_id} so it can be restored, terminate it, delete the volumes that survive termination{eip_text}."
         ),

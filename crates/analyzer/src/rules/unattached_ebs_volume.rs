@@ -337,6 +337,7 @@ impl MetricActivity {
 
 fn remediation(region: &str, volume_id: &str) -> Remediation {
     Remediation {
+        lifecycle_configuration: None,
         summary: format!(
             "Snapshot {volume_id} (optionally move the snapshot to the archive tier), then delete the volume."
         ),

@@ -278,6 +278,7 @@ fn reservation_remediation(r: &ReservationUse, region: &str) -> Remediation {
         ));
     }
     Remediation {
+        lifecycle_configuration: None,
         summary: format!(
             "Put reservation {id} back to use: move matching on-demand usage onto it (modify its scope or size split, or enable reservation sharing across the organization), or {}.",
             if convertible {
@@ -341,6 +342,7 @@ fn savings_plan_finding(
         confidence: if s.start.is_some() { Confidence::High } else { Confidence::Medium },
         risk: Risk::NonDisruptive,
         remediation: Remediation {
+            lifecycle_configuration: None,
             summary: format!(
                 "Put savings plan {id} back to use: it cannot be cancelled, so move eligible on-demand usage under it (other families or regions for a Compute plan, other accounts by enabling discount sharing), and size the next purchase on today's usage."
             ),

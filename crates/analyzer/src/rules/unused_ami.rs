@@ -664,6 +664,7 @@ fn remediation(region: &str, image_id: &str, snapshot_ids: &[String], ssm: &[(St
         cli.push(format!("aws ec2 delete-snapshot --region {region} --snapshot-id {snapshot_id}"));
     }
     Remediation {
+        lifecycle_configuration: None,
         summary: format!(
             "Deregister {image_id}, then delete its {} backing snapshot(s): deregistering alone keeps billing them.",
             snapshot_ids.len()

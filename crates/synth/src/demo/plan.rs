@@ -443,6 +443,12 @@ pub struct Bucket {
     pub objects: f64,
     /// Enabled lifecycle rules.
     pub lifecycle_rules: i64,
+    /// The lifecycle configuration's `Rules` array as JSON (`[]` when none).
+    pub lifecycle_json: String,
+    /// Noncurrent-version GB (Storage Lens `NonCurrentVersionStorageBytes`), part of the class bytes.
+    pub noncurrent_gb: f64,
+    /// Incomplete multipart upload GB (Storage Lens), and the part started more than 7 days ago.
+    pub incomplete_mpu_gb: (f64, f64),
     /// Intelligent-Tiering archive configurations.
     pub it_configs: i64,
     /// Versioning status.
@@ -1528,6 +1534,9 @@ fn add_buckets(plan: &mut Plan) {
         replication: f64,
         team: &'static str,
         created: NaiveDateTime,
+        rules: &'static str,
+        noncurrent: f64,
+        mpu: (f64, f64),
     }
     let b = |account, region, name, classes, objects, lifecycle, gets, puts, egress| B {
         account,
@@ -1544,11 +1553,14 @@ fn add_buckets(plan: &mut Plan) {
         replication: 0.0,
         team: if account == 2 { "data" } else { "platform" },
         created: at(2023, 3 + account as u32, 14, 9),
+        rules: "[]",
+        noncurrent: 0.0,
+        mpu: (0.0, 0.0),
     };
     let (e1, w2, eu) = (US_EAST_1, US_WEST_2, EU_WEST_1);
     let mut list = vec![
         b(0, e1, "acme-prod-assets", vec![std_class(900.0, 1.5)], 2.4e6, 1, 120_000.0, 900.0, 6.0),
-        b(0, e1, "acme-prod-logs", vec![std_class(5500.0, 2.0)], 4.1e7, 0, 3.0, 2500.0, 0.0),
+        b(0, e1, "acme-prod-logs", vec![std_class(5500.0, 2.0)], 4.1e7, 0, 3.0, 600.0, 0.0),
         b(0, e1, "acme-prod-backups", vec![std_class(500.0, 0.0), glacier(10_000.0)], 3.2e5, 2, 20.0, 60.0, 0.0),
         b(0, e1, "acme-prod-uploads", vec![std_class(500.0, 2.5), ia(500.0)], 1.9e6, 1, 9000.0, 1400.0, 0.4),
         b(0, e1, "acme-prod-cloudtrail", vec![std_class(400.0, 0.8)], 8.0e6, 1, 40.0, 700.0, 0.0),
@@ -1559,7 +1571,7 @@ fn add_buckets(plan: &mut Plan) {
         b(1, e1, "acme-staging-artifacts", vec![std_class(300.0, 1.0)], 2.5e5, 1, 400.0, 200.0, 0.0),
         b(1, e1, "acme-staging-assets", vec![std_class(50.0, 0.0)], 1.2e5, 0, 800.0, 20.0, 0.0),
         b(1, e1, "acme-staging-logs", vec![std_class(200.0, 0.3)], 3.0e6, 1, 10.0, 300.0, 0.0),
-        b(1, e1, "acme-staging-old-builds", vec![std_class(2500.0, 0.0)], 1.3e6, 0, 0.5, 0.0, 0.0),
+        b(1, e1, "acme-staging-old-builds", vec![std_class(2500.0, 0.0)], 1.3e6, 0, 0.0, 0.0, 0.0),
         b(2, w2, "acme-data-lake-raw", vec![int_fa(600.0), int_ia(2000.0)], 1.5e7, 0, 5000.0, 2000.0, 0.0),
         b(2, w2, "acme-data-lake-curated", vec![std_class(900.0, 2.0)], 4.0e6, 0, 15_000.0, 800.0, 0.45),
         b(2, w2, "acme-data-emr-logs", vec![std_class(200.0, 0.5)], 9.0e6, 1, 50.0, 900.0, 0.0),
@@ -1574,10 +1586,31 @@ fn add_buckets(plan: &mut Plan) {
             "acme-prod-backups" => {
                 bucket.versioning = Some("Enabled");
                 bucket.replication = 2.0;
+                // Noncurrent versions are handled by a rule: not a finding.
+                bucket.noncurrent = 300.0;
             }
-            "acme-data-ml-datasets" | "acme-prod-uploads" => bucket.versioning = Some("Enabled"),
+            "acme-prod-uploads" => {
+                bucket.versioning = Some("Enabled");
+                bucket.noncurrent = 350.0;
+            }
+            "acme-data-ml-datasets" => {
+                bucket.versioning = Some("Enabled");
+                // 5 % of the bucket: under the 10 % threshold.
+                bucket.noncurrent = 20.0;
+            }
+            // Spark jobs that die mid-write leave their multipart uploads behind.
+            "acme-data-lake-curated" => bucket.mpu = (350.0, 320.0),
+            // Has an abort rule: the few GB in flight are uploads in progress.
+            "acme-prod-assets" => bucket.mpu = (2.0, 0.0),
             _ => {}
         }
+        bucket.rules = lifecycle_rules_json(bucket.name);
+        assert_eq!(
+            bucket.lifecycle,
+            i64::from(bucket.rules != "[]") * if bucket.name == "acme-prod-backups" { 2 } else { 1 },
+            "{}: rule count matches the rules",
+            bucket.name
+        );
     }
     for b in list {
         let std_gb: f64 = b.classes.iter().filter(|c| c.storage_type == "StandardStorage").map(|c| c.gb).sum();
@@ -1644,6 +1677,9 @@ fn add_buckets(plan: &mut Plan) {
             classes: b.classes,
             objects: b.objects,
             lifecycle_rules: b.lifecycle,
+            lifecycle_json: b.rules.to_owned(),
+            noncurrent_gb: b.noncurrent,
+            incomplete_mpu_gb: b.mpu,
             it_configs: b.it,
             versioning: b.versioning,
             gets_hour: b.gets,
@@ -1653,6 +1689,41 @@ fn add_buckets(plan: &mut Plan) {
             replication_gb_hour: b.replication,
             team: b.team,
         });
+    }
+}
+
+/// The demo buckets' lifecycle rules, as `get-bucket-lifecycle-configuration` returns them.
+fn lifecycle_rules_json(bucket: &str) -> &'static str {
+    match bucket {
+        "acme-prod-assets" | "acme-prod-static-eu" | "acme-data-exports" => {
+            r#"[{"ID":"abort-mpu","Filter":{"Prefix":""},"Status":"Enabled","AbortIncompleteMultipartUpload":{"DaysAfterInitiation":7}}]"#
+        }
+        "acme-prod-backups" => {
+            r#"[{"ID":"to-glacier","Filter":{"Prefix":""},"Status":"Enabled","Transitions":[{"Days":30,"StorageClass":"GLACIER"}]},{"ID":"old-versions","Filter":{"Prefix":""},"Status":"Enabled","NoncurrentVersionExpiration":{"NoncurrentDays":90}}]"#
+        }
+        "acme-prod-uploads" | "acme-prod-dr-replica" => {
+            r#"[{"ID":"to-ia","Filter":{"Prefix":""},"Status":"Enabled","Transitions":[{"Days":30,"StorageClass":"STANDARD_IA"}]}]"#
+        }
+        "acme-prod-cloudtrail" => {
+            r#"[{"ID":"to-glacier-ir","Filter":{"Prefix":"AWSLogs/"},"Status":"Enabled","Transitions":[{"Days":90,"StorageClass":"GLACIER_IR"}]}]"#
+        }
+        "acme-prod-athena-results" => {
+            r#"[{"ID":"expire","Filter":{"Prefix":""},"Status":"Enabled","Expiration":{"Days":7}}]"#
+        }
+        "acme-staging-artifacts" => {
+            r#"[{"ID":"expire","Filter":{"Prefix":""},"Status":"Enabled","Expiration":{"Days":90}}]"#
+        }
+        "acme-staging-logs" => r#"[{"ID":"expire","Filter":{},"Status":"Enabled","Expiration":{"Days":30}}]"#,
+        "acme-data-emr-logs" => {
+            r#"[{"ID":"expire","Filter":{"Prefix":""},"Status":"Enabled","Expiration":{"Days":60}}]"#
+        }
+        "acme-data-archive-2023" => {
+            r#"[{"ID":"to-deep-archive","Filter":{"Prefix":""},"Status":"Enabled","Transitions":[{"Days":0,"StorageClass":"DEEP_ARCHIVE"}]}]"#
+        }
+        "acme-data-query-cache" => {
+            r#"[{"ID":"expire","Filter":{"Prefix":""},"Status":"Enabled","Expiration":{"Days":1}}]"#
+        }
+        _ => "[]",
     }
 }
 

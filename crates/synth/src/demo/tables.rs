@@ -12,7 +12,8 @@
 //! | NAT gateway | `AWS/NATGateway` | `BytesOutToDestination` (Sum; 0 when idle) |
 //! | application LB | `AWS/ApplicationELB` | `RequestCount` (Sum; no datapoints without requests, as CloudWatch does) |
 //! | network LB | `AWS/NetworkELB` | `ProcessedBytes` (Sum; 0 when idle) |
-//! | bucket | `AWS/S3` | `BucketSizeBytes/<StorageType>`, `NumberOfObjects/AllStorageTypes` (Average, daily) |
+//! | bucket | `AWS/S3` | `BucketSizeBytes/<StorageType>`, `NumberOfObjects/AllStorageTypes` (Average, daily; bytes = GB × 2³⁰, as S3 bills) |
+//! | bucket with noncurrent versions or incomplete multipart uploads | `AWS/S3/Storage-Lens` | `NonCurrentVersionStorageBytes`, `IncompleteMultipartUploadStorageBytes`, `IncompleteMPUStorageBytesOlderThan7Days` (Average, daily) |
 //!
 //! The instance and volume series come from [`super::series`].
 //!
@@ -28,6 +29,9 @@ use super::plan::{ACCOUNTS, HOURS, Plan, hour, window_start};
 use super::{series, shape};
 use crate::cur2::micros;
 use crate::rng::Rng;
+
+/// Bytes in the GB that S3 bills (GiB).
+const BYTES_PER_GIB: f64 = 1024.0 * 1024.0 * 1024.0;
 
 fn text(name: &str, values: Vec<Option<String>>) -> Column {
     Series::new(name.into(), values).into_column()
@@ -246,6 +250,7 @@ pub fn inventory(plan: &Plan) -> PolarsResult<Vec<(costwise_analyzer::Table, Dat
         int("lifecycle_rule_count", b.iter().map(|x| Some(x.lifecycle_rules)).collect()),
         int("intelligent_tiering_configs", b.iter().map(|x| Some(x.it_configs)).collect()),
         text("versioning", b.iter().map(|x| x.versioning.map(str::to_owned)).collect()),
+        text("lifecycle_rules", b.iter().map(|x| Some(x.lifecycle_json.clone())).collect()),
         text_req("tags", b.iter().map(|x| tags_json(&[("env", ACCOUNTS[x.account].env), ("team", x.team)])).collect()),
     ])?;
 
@@ -386,6 +391,7 @@ pub fn metrics(plan: &Plan, seed: u64) -> PolarsResult<DataFrame> {
         m.sym("CWAgent"),
     );
     let (avg, max, sum) = (m.sym("Average"), m.sym("Maximum"), m.sym("Sum"));
+    let storage_lens = m.sym("AWS/S3/Storage-Lens");
     let (cpu, net_in, net_out) = (m.sym("CPUUtilization"), m.sym("NetworkIn"), m.sym("NetworkOut"));
     let (ebs_read_ops, ebs_write_ops, ebs_read_bytes, ebs_write_bytes) =
         (m.sym("EBSReadOps"), m.sym("EBSWriteOps"), m.sym("EBSReadBytes"), m.sym("EBSWriteBytes"));
@@ -481,7 +487,7 @@ pub fn metrics(plan: &Plan, seed: u64) -> PolarsResult<DataFrame> {
                     avg,
                     window_start() + chrono::Duration::days(day as i64),
                     86_400,
-                    (gb * 1e9).round(),
+                    (gb * BYTES_PER_GIB).round(),
                 );
             }
         }
@@ -498,6 +504,25 @@ pub fn metrics(plan: &Plan, seed: u64) -> PolarsResult<DataFrame> {
                 86_400,
                 objects.round(),
             );
+        }
+        let lens = [
+            ("NonCurrentVersionStorageBytes", b.noncurrent_gb),
+            ("IncompleteMultipartUploadStorageBytes", b.incomplete_mpu_gb.0),
+            ("IncompleteMPUStorageBytesOlderThan7Days", b.incomplete_mpu_gb.1),
+        ];
+        for (name, gb) in lens.into_iter().filter(|(_, gb)| *gb > 0.0) {
+            let metric = m.sym(name);
+            for day in 0..HOURS / 24 {
+                m.push(
+                    id,
+                    storage_lens,
+                    metric,
+                    avg,
+                    window_start() + chrono::Duration::days(day as i64),
+                    86_400,
+                    (gb * BYTES_PER_GIB).round(),
+                );
+            }
         }
     }
     m.finish()
