@@ -23,7 +23,7 @@ fn planted(oracle: &Value, kind: &str) -> BTreeMap<String, Option<f64>> {
 }
 
 /// Oracle kinds and the rule that must report exactly them.
-const PLANTED_KINDS: [(&str, &str); 14] = [
+const PLANTED_KINDS: [(&str, &str); 17] = [
     ("unattached-ebs-volume", "unattached-ebs-volume"),
     ("stopped-instance", "stopped-instance"),
     ("orphaned-snapshot", "orphaned-ebs-snapshot"),
@@ -38,6 +38,9 @@ const PLANTED_KINDS: [(&str, &str); 14] = [
     ("overprovisioned-instance", "ec2-rightsizing"),
     ("underprovisioned-instance", "ec2-rightsizing"),
     ("heavy-s3-egress", "data-transfer-out"),
+    ("s3-lifecycle-tiering", "s3-lifecycle-tiering"),
+    ("s3-incomplete-multipart-uploads", "s3-incomplete-multipart-uploads"),
+    ("s3-noncurrent-versions", "s3-noncurrent-versions"),
 ];
 
 #[test]
@@ -167,6 +170,45 @@ fn demo_report_matches_the_generators_oracle() {
         assert!((increase - want).abs() < 0.005, "{id}: +${increase}/month if not renewed, oracle ${want}");
         let utilization = evidence(f, "utilization");
         assert!((utilization - entry["expected_utilization_percent"].as_f64().unwrap()).abs() < 0.01, "{id}");
+    }
+    // S3 lifecycle tiering: the planted policy (the transition of the rule the lifecycle configuration
+    // adds, and the policy the finding names) and the one-time transition fee.
+    for entry in oracle["findings"].as_array().unwrap().iter().filter(|e| e["kind"] == "s3-lifecycle-tiering") {
+        let id = entry["resource_id"].as_str().unwrap();
+        let f = all_findings
+            .iter()
+            .find(|f| f["rule"] == "s3-lifecycle-tiering" && f["resource_id"] == id)
+            .unwrap_or_else(|| panic!("no s3-lifecycle-tiering finding for {id}"));
+        let want = entry["expected_policy"].as_str().unwrap_or_else(|| panic!("{id}: the oracle names the policy"));
+        let config: Value = serde_json::from_str(
+            f["remediation"]["lifecycle_configuration"].as_str().expect("a lifecycle configuration"),
+        )
+        .expect("lifecycle configuration JSON");
+        let added: Vec<String> = config["Rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["ID"].as_str().is_some_and(|i| i.starts_with("costwise-")))
+            .flat_map(|r| r["Transitions"].as_array().cloned().unwrap_or_default())
+            .map(|t| format!("{} after {} days", t["StorageClass"].as_str().unwrap(), t["Days"]))
+            .collect();
+        assert_eq!(added, [want], "{id}: the transition costwise adds");
+        let (class, days) = want.split_once(" after ").unwrap();
+        let label = match class {
+            "INTELLIGENT_TIERING" => "Intelligent-Tiering",
+            "STANDARD_IA" => "Standard-IA",
+            "GLACIER_IR" => "Glacier Instant Retrieval",
+            "GLACIER" => "Glacier Flexible Retrieval",
+            "DEEP_ARCHIVE" => "Glacier Deep Archive",
+            other => panic!("unexpected storage class {other}"),
+        };
+        let named = if days == "0 days" { format!("{label} from day 0") } else { format!("{label} after {days}") };
+        let chosen = f["evidence"].as_array().unwrap().iter().find(|e| e["label"] == "chosen policy").unwrap();
+        assert_eq!(chosen["value"]["text"].as_str(), Some(named.as_str()), "{id}");
+        assert!(f["title"].as_str().unwrap().ends_with(&named), "{id}: {}", f["title"]);
+        let one_time = evidence(f, "one-time transition fee (today's objects)");
+        let want = entry["expected_one_time_cost"].as_f64().unwrap_or_else(|| panic!("{id}: the oracle prices it"));
+        assert!((one_time - want).abs() < 0.005, "{id}: one-time ${one_time:.4}, oracle ${want:.4}");
     }
     for id in planted(&oracle, "existing-commitment-utilization").keys() {
         let flagged =

@@ -95,3 +95,29 @@ fn a_failed_import_keeps_the_previous_snapshot() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(std::fs::read(snapshot.join("manifest.json")).unwrap(), before, "the old snapshot is untouched");
 }
+
+#[test]
+fn s3_inventory_reports_import_end_to_end_and_orc_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let snapshot = dir.path().join("snap");
+    let inventory = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/s3-inventory");
+    let reports = inventory.join("reports");
+    let dumps = fixtures().join("aws-cli");
+    let out =
+        costwise(&["import", "--out", snapshot.to_str().unwrap(), reports.to_str().unwrap(), dumps.to_str().unwrap()]);
+    assert!(out.status.success(), "import failed: {}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(!stderr.contains("warning: ignored"), "checksums and Hive symlinks are part of the reports: {stderr}");
+    assert!(stderr.contains("superseded by the newer report"), "the skipped older report is listed: {stderr}");
+    let manifest: Value =
+        serde_json::from_str(&std::fs::read_to_string(snapshot.join("manifest.json")).unwrap()).unwrap();
+    // 7 object versions of acme-media (newest CSV report) + 3 objects of acme-logs (Parquet).
+    assert_eq!(manifest["tables"]["s3_objects"]["rows"], 10);
+    assert_eq!(manifest["tables"]["costs"]["status"], "absent", "inventory data files are not billing files");
+
+    let orc = costwise(&["import", "--out", snapshot.to_str().unwrap(), inventory.join("bad/orc").to_str().unwrap()]);
+    assert_eq!(orc.status.code(), Some(1));
+    let err = text(&orc.stderr);
+    assert!(err.starts_with("error: ") && err.contains("manifest.json") && err.contains("ORC"), "{err}");
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+}

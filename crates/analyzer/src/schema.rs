@@ -102,6 +102,8 @@ pub enum Table {
     NatGateways,
     /// S3 buckets.
     Buckets,
+    /// Objects listed by S3 Inventory reports.
+    S3Objects,
     /// EC2 reserved instances.
     Reservations,
     /// Savings plans.
@@ -112,7 +114,7 @@ pub enum Table {
 
 impl Table {
     /// Every table, in documentation order.
-    pub const ALL: [Table; 13] = [
+    pub const ALL: [Table; 14] = [
         Table::Costs,
         Table::Instances,
         Table::Volumes,
@@ -123,6 +125,7 @@ impl Table {
         Table::LoadBalancers,
         Table::NatGateways,
         Table::Buckets,
+        Table::S3Objects,
         Table::Reservations,
         Table::SavingsPlans,
         Table::Metrics,
@@ -141,6 +144,7 @@ impl Table {
             Table::LoadBalancers => "load_balancers",
             Table::NatGateways => "nat_gateways",
             Table::Buckets => "buckets",
+            Table::S3Objects => "s3_objects",
             Table::Reservations => "reservations",
             Table::SavingsPlans => "savings_plans",
             Table::Metrics => "metrics",
@@ -172,6 +176,9 @@ impl Table {
             Table::LoadBalancers => "One row per load balancer (application, network, gateway or classic).",
             Table::NatGateways => "One row per NAT gateway.",
             Table::Buckets => "One row per S3 bucket.",
+            Table::S3Objects => {
+                "One row per object version listed by an S3 Inventory report (optional: enables per-object and per-prefix storage-class analysis)."
+            }
             Table::Reservations => "One row per EC2 reserved-instance purchase.",
             Table::SavingsPlans => "One row per savings plan.",
             Table::Metrics => {
@@ -193,6 +200,7 @@ impl Table {
             Table::LoadBalancers => LOAD_BALANCERS,
             Table::NatGateways => NAT_GATEWAYS,
             Table::Buckets => BUCKETS,
+            Table::S3Objects => S3_OBJECTS,
             Table::Reservations => RESERVATIONS,
             Table::SavingsPlans => SAVINGS_PLANS,
             Table::Metrics => METRICS,
@@ -411,6 +419,24 @@ static BUCKETS: &[Column] = &[
     req("tags", Str, TAGS_DOC),
 ];
 
+static S3_OBJECTS: &[Column] = &[
+    opt("account_id", Str, "Account owning the bucket, when known (S3 Inventory manifests do not say)."),
+    req("bucket", Str, "Source bucket of the inventory."),
+    req("key", Str, "Object key."),
+    opt("version_id", Str, "Version id, in inventories that list all versions."),
+    opt("is_latest", Bool, "Whether this is the current version; null in current-version-only inventories."),
+    opt("is_delete_marker", Bool, "Whether the version is a delete marker."),
+    opt("size", I64, "Object size in bytes (null for delete markers)."),
+    req("last_modified", Timestamp, "When the object (version) was created or last written."),
+    opt(
+        "storage_class",
+        Str,
+        "`STANDARD`, `STANDARD_IA`, `GLACIER_IR`, `GLACIER`, `DEEP_ARCHIVE`, `INTELLIGENT_TIERING`, ...",
+    ),
+    opt("intelligent_tiering_access_tier", Str, "Intelligent-Tiering access tier, when the inventory includes it."),
+    req("inventory_date", Timestamp, "When the inventory report was created (its manifest's `creationTimestamp`)."),
+];
+
 static RESERVATIONS: &[Column] = &[
     req("account_id", Str, "Purchasing account."),
     req("region", Str, "Region code."),
@@ -529,7 +555,9 @@ mod tests {
     #[test]
     fn every_inventory_table_is_scoped_to_an_account() {
         for table in Table::ALL {
-            if matches!(table, Table::Metrics) {
+            // Metrics are keyed by resource; inventory objects by bucket, whose
+            // account the `buckets` table gives (S3 Inventory manifests do not name it).
+            if matches!(table, Table::Metrics | Table::S3Objects) {
                 continue;
             }
             let account = table.column("account_id").expect("account_id column");

@@ -683,7 +683,7 @@ fn sort_key_columns(table: Table) -> &'static [&'static str] {
         Table::Buckets => &["account_id", "bucket"],
         Table::Reservations => &["account_id", "region", "reservation_id"],
         Table::SavingsPlans => &["account_id", "savings_plan_id"],
-        Table::Costs | Table::Metrics => &[],
+        Table::Costs | Table::Metrics | Table::S3Objects => &[],
     }
 }
 
@@ -800,7 +800,7 @@ fn read_dump(file: &FileCtx<'_>, root: &Value) -> Result<(&'static str, Vec<Vec<
         Table::Buckets => Ok((format, buckets(file, root)?)),
         Table::SavingsPlans => Ok((format, savings_plans(file, root)?)),
         Table::LaunchTemplates => Ok((format, launch_templates(file, root)?)),
-        Table::Costs | Table::Metrics => unreachable!("no CLI dump fills `{}`", file.dump.table),
+        Table::Costs | Table::Metrics | Table::S3Objects => unreachable!("no CLI dump fills `{}`", file.dump.table),
     }
 }
 

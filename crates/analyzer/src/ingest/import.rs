@@ -1,10 +1,12 @@
 //! `costwise import`: turn a pile of files into one snapshot.
 //!
 //! Users point this at whatever they have — a month of CUR parts, a FOCUS
-//! export, a folder of `aws ... --output json` dumps — and the format of each
-//! file is detected (billing files by their columns, CLI dumps by their file
-//! name). Everything lands in one snapshot whose manifest lists every input,
-//! its detected format and row count, and every table that is missing.
+//! export, a folder of `aws ... --output json` dumps, downloaded S3 Inventory
+//! reports — and the format of each file is detected (billing files by their
+//! columns, CLI dumps by their file name, inventory manifests by their
+//! content, inventory data files by the manifest listing them). Everything
+//! lands in one snapshot whose manifest lists every input, its detected
+//! format and row count, and every table that is missing.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -14,6 +16,7 @@ use polars::prelude::*;
 
 use super::aws_cli::{CliScope, is_cli_dump, read_cli_files};
 use super::billing::read_billing;
+use super::s3_inventory::{self, InventoryManifest};
 use crate::error::{Error, PolarsResultExt, Result};
 use crate::manifest::{Account, DataGap, Input, Manifest, Period, Source, SourceKind};
 use crate::schema::Table;
@@ -38,6 +41,9 @@ pub struct ImportPlan {
     pub billing: Vec<PathBuf>,
     /// AWS CLI JSON dumps, in path order.
     pub cli_dumps: Vec<PathBuf>,
+    /// S3 Inventory manifests (every one found; the newest per bucket is
+    /// imported), their data files located. Those data files are in no other list.
+    pub s3_inventories: Vec<InventoryManifest>,
     /// Files that are neither, left out (reported, not silently dropped).
     pub ignored: Vec<PathBuf>,
 }
@@ -54,19 +60,26 @@ pub struct ImportSummary {
 /// Finds the importable files under `inputs` (files or directories, walked recursively).
 pub fn plan(inputs: &[PathBuf]) -> Result<ImportPlan> {
     let mut plan = ImportPlan::default();
+    let mut candidates = Vec::new();
     for input in inputs {
         let meta = std::fs::metadata(input).map_err(|e| Error::io(input, e))?;
         if meta.is_dir() {
             let mut files = Vec::new();
             walk(input, &mut files)?;
             files.sort();
-            for file in files {
-                classify(file, &mut plan, false);
-            }
+            candidates.extend(files.into_iter().map(|file| (file, false)));
         } else {
-            classify(input.clone(), &mut plan, true);
+            candidates.push((input.clone(), true));
         }
     }
+    let paths: Vec<PathBuf> = candidates.iter().map(|(path, _)| path.clone()).collect();
+    let inventories = s3_inventory::discover(&paths, is_cli_dump)?;
+    for (path, explicit) in candidates {
+        if !inventories.claims(&path) {
+            classify(path, &mut plan, explicit);
+        }
+    }
+    plan.s3_inventories = inventories.manifests;
     Ok(plan)
 }
 
@@ -105,10 +118,12 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
 /// Imports every file under `inputs` into a snapshot at `out`.
 pub fn import(inputs: &[PathBuf], out: &Path, options: &ImportOptions) -> Result<ImportSummary> {
     let plan = plan(inputs)?;
-    if plan.billing.is_empty() && plan.cli_dumps.is_empty() {
+    if plan.billing.is_empty() && plan.cli_dumps.is_empty() && plan.s3_inventories.is_empty() {
         return Err(Error::UnknownFormat {
             path: inputs.first().cloned().unwrap_or_default(),
-            detail: "no billing files (.parquet, .csv, .csv.gz) or AWS CLI dumps (describe-*.json) found".into(),
+            detail: "no billing files (.parquet, .csv, .csv.gz), AWS CLI dumps (describe-*.json) or S3 Inventory \
+                     reports (manifest.json) found"
+                .into(),
         });
     }
     let mut writer = SnapshotWriter::create(out)?;
@@ -118,6 +133,7 @@ pub fn import(inputs: &[PathBuf], out: &Path, options: &ImportOptions) -> Result
     let mut gaps = Vec::new();
     let mut period = None;
     let mut currency = "USD".to_owned();
+    let mut bucket_owners = BTreeMap::new();
 
     if plan.billing.is_empty() {
         writer.mark_absent(Table::Costs, "no billing files among the inputs");
@@ -167,9 +183,26 @@ pub fn import(inputs: &[PathBuf], out: &Path, options: &ImportOptions) -> Result
             accounts.entry(account).or_default();
         }
         regions.extend(cli.regions);
+        if let Some(buckets) = cli.tables.get(&Table::Buckets) {
+            bucket_owners = s3_inventory::bucket_owners(buckets);
+        }
         for (table, frame) in cli.tables {
             writer.write_frame(table, frame)?;
         }
+    }
+    if plan.s3_inventories.is_empty() {
+        writer.mark_absent(
+            Table::S3Objects,
+            "no S3 Inventory reports (manifest.json and its data files) among the inputs",
+        );
+    } else {
+        let scratch = match out.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        let inventory = s3_inventory::read_inventories(&plan.s3_inventories, &bucket_owners, scratch)?;
+        writer.write_lazy(Table::S3Objects, inventory.frame.clone())?;
+        manifest_inputs.extend(inventory.inputs);
     }
     for table in Table::ALL {
         let present_from_cli = table != Table::Costs && table != Table::Metrics;

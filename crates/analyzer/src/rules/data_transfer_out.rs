@@ -70,6 +70,17 @@
 //! Risk is "needs testing": URLs change to the distribution's domain, and
 //! cache behaviour (TTLs, headers, invalidations) must suit the content.
 //!
+//! The remediation gives AWS CLI commands and a complete Terraform
+//! configuration. For a bucket: an origin access control, a distribution
+//! (price class 100, North America and Europe, whose rates the saving is
+//! priced at; viewers redirected to HTTPS; the AWS managed CachingOptimized
+//! cache policy) reading the bucket's regional endpoint, and a bucket policy
+//! that lets only that distribution read. For an instance or load balancer:
+//! the same distribution with a custom origin at its AWS-assigned public DNS
+//! name (read with a data source), reached over HTTP because that name has no
+//! certificate CloudFront can verify (the snippet says how to move to HTTPS
+//! with a name you own, and how to keep dynamic paths uncached).
+//!
 //! ## Settings
 //! - `lookback-days` (default 30): days of billing data read, ending at the
 //!   end of the CUR (or the snapshot time when earlier).
@@ -90,6 +101,7 @@ use crate::error::{Error, PolarsResultExt};
 use crate::finding::{Category, Confidence, Evidence, Finding, Remediation, Risk};
 use crate::prices::{PriceBook, PriceSource};
 use crate::spend::{scalar_datetime, stable};
+use crate::storage::lifecycle::{hcl_string, terraform_label};
 use crate::{Dataset, Table};
 
 /// Default for `lookback-days`.
@@ -658,62 +670,259 @@ fn cloudfront_findings(
     findings
 }
 
+/// CloudFront's managed CachingOptimized cache policy (the same id in every account).
+const CACHING_OPTIMIZED_POLICY: &str = "658327ea-f89d-4fab-a63d-7e88639e58f6";
+/// CloudFront's managed CachingDisabled cache policy.
+const CACHING_DISABLED_POLICY: &str = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
+/// CloudFront's managed AllViewerExceptHostHeader origin request policy.
+const ALL_VIEWER_EXCEPT_HOST_POLICY: &str = "b689b0a8-53d0-40ab-baf2-68738e2966ac";
+
 fn cloudfront_remediation(r: &Resource, origin: Origin, region: &str) -> Remediation {
     let id = &r.id;
     match origin {
-        Origin::Bucket => Remediation {
-            lifecycle_configuration: None,
-            summary: format!(
-                "Serve {id} through a CloudFront distribution with origin access control, point links at the distribution's domain, then block direct public reads."
-            ),
-            cli: vec![
-                format!(
-                    "OAC=$(aws cloudfront create-origin-access-control --origin-access-control-config Name={id}-oac,SigningProtocol=sigv4,SigningBehavior=always,OriginAccessControlOriginType=s3 --query OriginAccessControl.Id --output text)"
-                ),
-                format!(
-                    "# CachingOptimized managed cache policy; the cheapest price class that covers your users\naws cloudfront create-distribution --distribution-config '{{\"CallerReference\":\"{id}-cdn\",\"Comment\":\"{id}\",\"Enabled\":true,\"PriceClass\":\"PriceClass_100\",\"Origins\":{{\"Quantity\":1,\"Items\":[{{\"Id\":\"s3-{id}\",\"DomainName\":\"{id}.s3.{region}.amazonaws.com\",\"OriginAccessControlId\":\"'\"$OAC\"'\",\"S3OriginConfig\":{{\"OriginAccessIdentity\":\"\"}}}}]}},\"DefaultCacheBehavior\":{{\"TargetOriginId\":\"s3-{id}\",\"ViewerProtocolPolicy\":\"redirect-to-https\",\"CachePolicyId\":\"658327ea-f89d-4fab-a63d-7e88639e58f6\"}}}}' --query 'Distribution.[Id,ARN,DomainName]' --output text"
-                ),
-                format!(
-                    "# allow only the distribution to read (replace <account-id> and <distribution-id>), then update links to its domain\naws s3api put-bucket-policy --bucket {id} --policy '{{\"Version\":\"2012-10-17\",\"Statement\":[{{\"Effect\":\"Allow\",\"Principal\":{{\"Service\":\"cloudfront.amazonaws.com\"}},\"Action\":\"s3:GetObject\",\"Resource\":\"arn:aws:s3:::{id}/*\",\"Condition\":{{\"StringEquals\":{{\"AWS:SourceArn\":\"arn:aws:cloudfront::<account-id>:distribution/<distribution-id>\"}}}}}}]}}'"
-                ),
-            ],
-            terraform: Some(format!(
-                "resource \"aws_cloudfront_origin_access_control\" \"{tf}\" {{\n  name                              = \"{id}-oac\"\n  origin_access_control_origin_type = \"s3\"\n  signing_behavior                  = \"always\"\n  signing_protocol                  = \"sigv4\"\n}}\n\n# add an aws_cloudfront_distribution with an origin block:\n#   domain_name              = \"{id}.s3.{region}.amazonaws.com\"\n#   origin_access_control_id = aws_cloudfront_origin_access_control.{tf}.id\n# and an aws_s3_bucket_policy that allows cloudfront.amazonaws.com with AWS:SourceArn = the distribution's ARN.",
-                tf = terraform_name(id)
-            )),
-        },
-        Origin::Instance | Origin::LoadBalancer => {
-            let what = if origin == Origin::Instance { "instance" } else { "load balancer" };
-            let domain = if origin == Origin::Instance {
-                format!(
-                    "DOMAIN=$(aws ec2 describe-instances --region {region} --instance-ids {id} --query 'Reservations[0].Instances[0].PublicDnsName' --output text)"
-                )
-            } else {
-                format!(
-                    "DOMAIN=$(aws elbv2 describe-load-balancers --region {region} --load-balancer-arns {id} --query 'LoadBalancers[0].DNSName' --output text)"
-                )
-            };
+        Origin::Bucket => {
+            let oac = oac_name(id);
             Remediation {
                 lifecycle_configuration: None,
                 summary: format!(
-                    "Put a CloudFront distribution in front of the {what} {id} (custom origin) and point clients at the distribution's domain."
+                    "Serve {id} through a CloudFront distribution with origin access control, point links at the distribution's domain, then block direct public reads."
                 ),
                 cli: vec![
-                    domain,
+                    format!(
+                        "OAC=$(aws cloudfront create-origin-access-control --origin-access-control-config Name={oac},SigningProtocol=sigv4,SigningBehavior=always,OriginAccessControlOriginType=s3 --query OriginAccessControl.Id --output text)"
+                    ),
+                    format!(
+                        "# CachingOptimized managed cache policy; the cheapest price class that covers your users\naws cloudfront create-distribution --distribution-config '{{\"CallerReference\":\"{id}-cdn\",\"Comment\":\"{id}\",\"Enabled\":true,\"PriceClass\":\"PriceClass_100\",\"Origins\":{{\"Quantity\":1,\"Items\":[{{\"Id\":\"s3-{id}\",\"DomainName\":\"{id}.s3.{region}.amazonaws.com\",\"OriginAccessControlId\":\"'\"$OAC\"'\",\"S3OriginConfig\":{{\"OriginAccessIdentity\":\"\"}}}}]}},\"DefaultCacheBehavior\":{{\"TargetOriginId\":\"s3-{id}\",\"ViewerProtocolPolicy\":\"redirect-to-https\",\"CachePolicyId\":\"{CACHING_OPTIMIZED_POLICY}\"}}}}' --query 'Distribution.[Id,ARN,DomainName]' --output text"
+                    ),
+                    format!(
+                        "# allow only the distribution to read (replace <account-id> and <distribution-id>), then update links to its domain\naws s3api put-bucket-policy --bucket {id} --policy '{{\"Version\":\"2012-10-17\",\"Statement\":[{{\"Effect\":\"Allow\",\"Principal\":{{\"Service\":\"cloudfront.amazonaws.com\"}},\"Action\":\"s3:GetObject\",\"Resource\":\"arn:aws:s3:::{id}/*\",\"Condition\":{{\"StringEquals\":{{\"AWS:SourceArn\":\"arn:aws:cloudfront::<account-id>:distribution/<distribution-id>\"}}}}}}]}}'"
+                    ),
+                ],
+                terraform: Some(bucket_terraform(id, region)),
+            }
+        }
+        Origin::Instance | Origin::LoadBalancer => {
+            let lookup = DnsLookup::of(id, origin, region);
+            Remediation {
+                lifecycle_configuration: None,
+                summary: format!(
+                    "Put a CloudFront distribution in front of the {} {id} (custom origin) and point clients at the distribution's domain.",
+                    lookup.what
+                ),
+                cli: vec![
+                    lookup.cli.clone(),
                     format!(
                         "aws cloudfront create-distribution --origin-domain-name \"$DOMAIN\" --default-root-object index.html --query 'Distribution.[Id,DomainName]' --output text"
                     ),
                 ],
-                terraform: Some(format!(
-                    "# add an aws_cloudfront_distribution with a custom_origin_config origin whose domain_name is the {what}'s public DNS name,\n# a default_cache_behavior with a cache policy suited to the content, then point DNS (aws_route53_record alias) at it."
-                )),
+                terraform: Some(custom_origin_terraform(id, region, &lookup)),
             }
         }
     }
 }
 
-fn terraform_name(id: &str) -> String {
-    id.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect()
+/// An origin access control name for a bucket (at most 64 characters, as CloudFront allows).
+fn oac_name(bucket: &str) -> String {
+    let keep = bucket.char_indices().nth(60).map_or(bucket.len(), |(i, _)| i);
+    format!("{}-oac", &bucket[..keep])
+}
+
+/// The end of every distribution snippet: no geo restriction, CloudFront's default certificate
+/// (the `*.cloudfront.net` domain), and the closing brace.
+const DISTRIBUTION_TAIL: &str = r#"
+  restrictions {
+    geo_restriction {
+      restriction_type = "none"
+    }
+  }
+
+  viewer_certificate {
+    cloudfront_default_certificate = true
+  }
+}
+"#;
+
+/// Terraform for a bucket origin: origin access control, distribution, and a bucket policy
+/// that lets only the distribution read.
+fn bucket_terraform(bucket: &str, region: &str) -> String {
+    let tf = terraform_label(bucket);
+    let origin_id = hcl_string(&format!("s3-{bucket}"));
+    let oac = hcl_string(&oac_name(bucket));
+    let description = hcl_string(&format!("CloudFront reads {bucket}"));
+    let name = hcl_string(bucket);
+    let domain = hcl_string(&format!("{bucket}.s3.{region}.amazonaws.com"));
+    let objects = hcl_string(&format!("arn:aws:s3:::{bucket}/*"));
+    format!(
+        r#"resource "aws_cloudfront_origin_access_control" "{tf}" {{
+  name                              = {oac}
+  description                       = {description}
+  origin_access_control_origin_type = "s3"
+  signing_behavior                  = "always"
+  signing_protocol                  = "sigv4"
+}}
+
+resource "aws_cloudfront_distribution" "{tf}" {{
+  enabled         = true
+  is_ipv6_enabled = true
+  comment         = {name}
+  price_class     = "PriceClass_100" # North America and Europe: the CloudFront rates this saving is priced at
+
+  origin {{
+    origin_id                = {origin_id}
+    domain_name              = {domain}
+    origin_access_control_id = aws_cloudfront_origin_access_control.{tf}.id
+  }}
+
+  default_cache_behavior {{
+    target_origin_id       = {origin_id}
+    viewer_protocol_policy = "redirect-to-https"
+    allowed_methods        = ["GET", "HEAD"]
+    cached_methods         = ["GET", "HEAD"]
+    compress               = true
+    cache_policy_id        = "{CACHING_OPTIMIZED_POLICY}" # CachingOptimized (AWS managed)
+  }}
+{DISTRIBUTION_TAIL}
+# This policy replaces the bucket's current one: carry its other statements over, and keep any
+# public-read statement until every link points at the distribution's domain.
+resource "aws_s3_bucket_policy" "{tf}" {{
+  bucket = {name}
+  policy = jsonencode({{
+    Version   = "2012-10-17"
+    Statement = [{{
+      Sid       = "AllowCloudFrontRead"
+      Effect    = "Allow"
+      Principal = {{ Service = "cloudfront.amazonaws.com" }}
+      Action    = "s3:GetObject"
+      Resource  = {objects}
+      Condition = {{
+        StringEquals = {{ "AWS:SourceArn" = aws_cloudfront_distribution.{tf}.arn }}
+      }}
+    }}]
+  }})
+}}
+
+output "{tf}_cdn_domain" {{
+  description = "Point links at this domain instead of the bucket's."
+  value       = aws_cloudfront_distribution.{tf}.domain_name
+}}
+"#
+    )
+}
+
+/// Where a custom origin's public DNS name comes from, for the CLI and for Terraform.
+struct DnsLookup {
+    /// "instance" or "load balancer".
+    what: &'static str,
+    /// A short name for Terraform labels and the origin id (`i-0abc`, the load balancer's name).
+    name: String,
+    /// The shell command that sets `DOMAIN`.
+    cli: String,
+    /// The Terraform data source that reads the name.
+    data: String,
+    /// The Terraform expression of the name.
+    domain: String,
+}
+
+impl DnsLookup {
+    fn of(id: &str, origin: Origin, region: &str) -> Self {
+        if origin == Origin::Instance {
+            let tf = terraform_label(id);
+            return DnsLookup {
+                what: "instance",
+                name: id.to_string(),
+                cli: format!(
+                    "DOMAIN=$(aws ec2 describe-instances --region {region} --instance-ids {id} --query 'Reservations[0].Instances[0].PublicDnsName' --output text)"
+                ),
+                data: format!("data \"aws_instance\" \"{tf}\" {{\n  instance_id = {}\n}}\n", hcl_string(id)),
+                domain: format!("data.aws_instance.{tf}.public_dns"),
+            };
+        }
+        // ...:loadbalancer/app/<name>/<id> (Application; net/ Network), or ...:loadbalancer/<name> (Classic).
+        let path = id.split_once(":loadbalancer/").map_or(id, |(_, path)| path);
+        if let Some((_kind, rest)) = path.split_once('/') {
+            let name = rest.split('/').next().unwrap_or(rest);
+            let tf = terraform_label(name);
+            DnsLookup {
+                what: "load balancer",
+                name: name.to_string(),
+                cli: format!(
+                    "DOMAIN=$(aws elbv2 describe-load-balancers --region {region} --load-balancer-arns {id} --query 'LoadBalancers[0].DNSName' --output text)"
+                ),
+                data: format!("data \"aws_lb\" \"{tf}\" {{\n  arn = {}\n}}\n", hcl_string(id)),
+                domain: format!("data.aws_lb.{tf}.dns_name"),
+            }
+        } else {
+            let tf = terraform_label(path);
+            DnsLookup {
+                what: "load balancer",
+                name: path.to_string(),
+                cli: format!(
+                    "DOMAIN=$(aws elb describe-load-balancers --region {region} --load-balancer-names {path} --query 'LoadBalancerDescriptions[0].DNSName' --output text)"
+                ),
+                data: format!("data \"aws_elb\" \"{tf}\" {{\n  name = {}\n}}\n", hcl_string(path)),
+                domain: format!("data.aws_elb.{tf}.dns_name"),
+            }
+        }
+    }
+}
+
+/// Terraform for an instance or load balancer origin: a distribution whose custom origin is the
+/// resource's AWS-assigned public DNS name, read with a data source.
+fn custom_origin_terraform(id: &str, region: &str, lookup: &DnsLookup) -> String {
+    let tf = terraform_label(&lookup.name);
+    let prefix = if lookup.what == "instance" { "ec2" } else { "lb" };
+    let origin_id = hcl_string(&format!("{prefix}-{}", lookup.name));
+    let comment = hcl_string(id);
+    let (data, domain, what) = (&lookup.data, &lookup.domain, lookup.what);
+    let stable_name = if lookup.what == "instance" {
+        "\n# The instance's public DNS name changes when it stops and starts unless it has an Elastic IP.\n"
+    } else {
+        "\n"
+    };
+    format!(
+        r#"# Data sources read the provider's region: this {what} is in {region}.{stable_name}{data}
+resource "aws_cloudfront_distribution" "{tf}" {{
+  enabled         = true
+  is_ipv6_enabled = true
+  comment         = {comment}
+  price_class     = "PriceClass_100" # North America and Europe: the CloudFront rates this saving is priced at
+
+  origin {{
+    origin_id   = {origin_id}
+    domain_name = {domain}
+
+    # CloudFront reaches the {what} over HTTP on port 80 (its security group must admit the
+    # com.amazonaws.global.cloudfront.origin-facing prefix list): an AWS-assigned DNS name has no
+    # certificate CloudFront can verify. To encrypt this leg too, point a name you own at the {what},
+    # serve a certificate for it, use it as domain_name and set origin_protocol_policy = "https-only".
+    custom_origin_config {{
+      http_port              = 80
+      https_port             = 443
+      origin_protocol_policy = "http-only"
+      origin_ssl_protocols   = ["TLSv1.2"]
+    }}
+  }}
+
+  # CachingOptimized caches by path alone and forwards no cookies, query strings or extra headers:
+  # right for the static files that make up most egress. Give paths that serve per-user or dynamic
+  # responses an ordered_cache_behavior with the CachingDisabled cache policy
+  # ({CACHING_DISABLED_POLICY}) and the AllViewerExceptHostHeader origin request
+  # policy ({ALL_VIEWER_EXCEPT_HOST_POLICY}).
+  default_cache_behavior {{
+    target_origin_id       = {origin_id}
+    viewer_protocol_policy = "redirect-to-https"
+    allowed_methods        = ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]
+    cached_methods         = ["GET", "HEAD"]
+    compress               = true
+    cache_policy_id        = "{CACHING_OPTIMIZED_POLICY}" # CachingOptimized (AWS managed)
+  }}
+{DISTRIBUTION_TAIL}
+output "{tf}_cdn_domain" {{
+  description = "Point clients at this domain instead of the {what}'s."
+  value       = aws_cloudfront_distribution.{tf}.domain_name
+}}
+"#
+    )
 }
 
 fn cross_az_findings(settings: &Settings, usage: &Usage, inventory: &Inventory, source: &PriceSource) -> Vec<Finding> {

@@ -38,6 +38,12 @@ pub fn registry() -> &'static [RuleSpec] {
             RuleSpec::of::<super::expiring_commitment::ExpiringCommitment>(include_str!("expiring_commitment.rs")),
             RuleSpec::of::<super::data_transfer_out::DataTransferOut>(include_str!("data_transfer_out.rs")),
             RuleSpec::of::<super::s3_lifecycle_tiering::S3LifecycleTiering>(include_str!("s3_lifecycle_tiering.rs")),
+            RuleSpec::of::<super::s3_incomplete_multipart_uploads::S3IncompleteMultipartUploads>(include_str!(
+                "s3_incomplete_multipart_uploads.rs"
+            )),
+            RuleSpec::of::<super::s3_noncurrent_versions::S3NoncurrentVersions>(include_str!(
+                "s3_noncurrent_versions.rs"
+            )),
         ]
     })
 }

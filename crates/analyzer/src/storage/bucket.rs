@@ -26,6 +26,8 @@ use polars::prelude::*;
 use super::lifecycle::CurrentRules;
 use super::tiering::Workload;
 use crate::error::{PolarsResultExt, Result};
+use crate::metrics;
+use crate::prices::{Price, PriceBook, PriceSource};
 use crate::rules::columns::{floats, ints, strings, times};
 use crate::rules::parse_tags;
 use crate::{Dataset, Table};
@@ -42,6 +44,8 @@ pub const NONCURRENT_BYTES: &str = "NonCurrentVersionStorageBytes";
 pub const INCOMPLETE_MPU_BYTES: &str = "IncompleteMultipartUploadStorageBytes";
 /// Storage Lens: bytes of incomplete multipart uploads started more than 7 days ago.
 pub const INCOMPLETE_MPU_BYTES_OVER_7_DAYS: &str = "IncompleteMPUStorageBytesOlderThan7Days";
+/// Price-book key of the S3 Standard storage rate (first 50 TB).
+pub const STANDARD_RATE_KEY: &str = "s3.storage_gb_month.standard_first_50tb";
 /// CUR operations that create an object.
 const OBJECT_WRITES: [&str; 4] = ["PutObject", "CopyObject", "CompleteMultipartUpload", "PostObject"];
 /// Deletion-based lifetimes longer than this are read as "kept".
@@ -94,6 +98,10 @@ pub struct BucketProfile {
     pub history_days: f64,
     /// Noncurrent-version bytes (Storage Lens, latest day).
     pub noncurrent_bytes: Option<f64>,
+    /// Noncurrent-version GiB per day reported over the lookback (Storage Lens), oldest first.
+    pub noncurrent_gib_daily: Vec<f64>,
+    /// Net change of noncurrent-version bytes per day (least-squares slope over the lookback), GiB.
+    pub noncurrent_growth_gib_per_day: f64,
     /// Incomplete multipart upload bytes (Storage Lens, latest day).
     pub incomplete_mpu_bytes: Option<f64>,
     /// Incomplete multipart upload bytes older than 7 days (Storage Lens, latest day).
@@ -127,6 +135,45 @@ impl BucketProfile {
     /// The effective Standard rate the bucket is billed, $/GB-month, when the CUR has it.
     pub fn billed_standard_rate(&self) -> Option<f64> {
         self.standard_billed.filter(|(gb, _)| *gb > 0.0).map(|(gb, cost)| cost / gb)
+    }
+
+    /// The S3 Standard rate for the bucket, $/GB-month: its billed CUR rate
+    /// when present, else the price book's (`s3.storage_gb_month.standard_first_50tb`
+    /// for its region); `None` when neither is known.
+    pub fn standard_rate(&self, prices: &PriceBook) -> Option<Price> {
+        if let Some(rate) = self.billed_standard_rate() {
+            return Some(Price {
+                value: rate,
+                source: PriceSource::billed(format!(
+                    "the bucket's billed S3 Standard rate in the CUR (TimedStorage-ByteHrs): ${rate:.5}/GB-month"
+                )),
+            });
+        }
+        prices.list_price(&self.region, STANDARD_RATE_KEY)
+    }
+
+    /// Why the bucket's lifecycle rules are not known well enough to add a
+    /// rule to them (`what` says what an unseen rule may already do), or
+    /// `None` when they are: the snapshot has them, or says there are none.
+    ///
+    /// `put-bucket-lifecycle-configuration` replaces every rule, so a
+    /// recommendation must carry the current ones over.
+    pub fn lifecycle_unknown(&self, what: &str) -> Option<String> {
+        if let Some(error) = &self.lifecycle_error {
+            return Some(error.clone());
+        }
+        if self.lifecycle.is_some() {
+            return None;
+        }
+        match self.lifecycle_rule_count {
+            Some(0) => None,
+            Some(count) => Some(format!(
+                "has {count} lifecycle rule(s) the snapshot does not show (collect get-bucket-lifecycle-configuration): {what}"
+            )),
+            None => Some(format!(
+                "its lifecycle rules were not collected (buckets.lifecycle_rules): {what}, and put-bucket-lifecycle-configuration replaces every rule"
+            )),
+        }
     }
 
     /// How long objects live, in days: the shortest whole-bucket expiration
@@ -168,7 +215,11 @@ impl BucketProfile {
         )?;
         let object_gib = standard_gib / objects;
         let lifetime = self.lifetime_days();
-        let deleted_gib_per_day = self.deletions_per_day().unwrap_or(0.0) * object_gib;
+        // Deletions: the observed churn, and at least what the lifetime implies at steady state
+        // (standard ÷ lifetime a day, the uniform ages `Workload::younger_than` assumes) when only
+        // an expiration rule says how long objects live.
+        let deleted_gib_per_day = (self.deletions_per_day().unwrap_or(0.0) * object_gib)
+            .max(lifetime.filter(|days| *days > 0.0).map_or(0.0, |days| standard_gib / days));
         Ok(Workload {
             standard_gib,
             standard_objects: objects,
@@ -176,6 +227,7 @@ impl BucketProfile {
             lifetime_days: lifetime,
             gets_per_month: gets,
             read_gib_per_month: self.downloaded_gib_per_month.unwrap_or(gets * object_gib),
+            census: None,
         })
     }
 }
@@ -240,6 +292,36 @@ pub fn load(dataset: &Dataset, lookback_days: u32, hours_per_month: f64) -> Resu
         out.push(profile);
     }
     Ok(out)
+}
+
+/// Whether the snapshot has any S3 Storage Lens datapoint (noncurrent-version
+/// or incomplete-multipart-upload bytes) for any of `profiles`.
+///
+/// Series of zeros are commonly not published or not exported, so once Storage
+/// Lens was collected for some bucket, a bucket without datapoints is read as
+/// having no such bytes; when no bucket has any, the metrics were not
+/// collected and nothing can be said about any bucket.
+pub fn storage_lens_collected(profiles: &[BucketProfile]) -> bool {
+    profiles.iter().any(|p| {
+        p.noncurrent_bytes.is_some() || p.incomplete_mpu_bytes.is_some() || p.incomplete_mpu_bytes_over_7_days.is_some()
+    })
+}
+
+/// Why a bucket without Storage Lens datapoints for `metric` cannot be
+/// judged, or `None` when the missing datapoints mean it has no such bytes
+/// (Storage Lens was collected for other buckets and nothing failed in its
+/// account and region).
+pub fn missing_storage_lens(
+    dataset: &Dataset,
+    profile: &BucketProfile,
+    lens_collected: bool,
+    metric: &str,
+) -> Option<String> {
+    if let Some(gap) = metrics::data_gap(dataset, Table::Metrics, &profile.account_id, &profile.region) {
+        return Some(format!("metrics collection failed in {} ({}): {gap}", profile.region, profile.account_id));
+    }
+    (!lens_collected)
+        .then(|| format!("S3 Storage Lens metrics ({STORAGE_LENS_NAMESPACE}, {metric}) were not collected"))
 }
 
 fn optional<T>(frame: &DataFrame, column: &str, read: impl Fn(&DataFrame, &str) -> Result<T>) -> Result<Option<T>> {
@@ -318,6 +400,13 @@ impl StorageMetrics {
             profile.objects_span_days = (last.0 - first.0).num_days() as f64;
         }
         profile.noncurrent_bytes = latest(NONCURRENT_BYTES).map(|(_, v)| v);
+        let noncurrent: Vec<(NaiveDate, f64)> = values
+            .iter()
+            .filter(|((m, _), _)| m == NONCURRENT_BYTES)
+            .map(|((_, d), v)| (*d, *v / BYTES_PER_GIB))
+            .collect();
+        profile.noncurrent_gib_daily = noncurrent.iter().map(|(_, v)| *v).collect();
+        profile.noncurrent_growth_gib_per_day = slope(&noncurrent);
         profile.incomplete_mpu_bytes = latest(INCOMPLETE_MPU_BYTES).map(|(_, v)| v);
         profile.incomplete_mpu_bytes_over_7_days = latest(INCOMPLETE_MPU_BYTES_OVER_7_DAYS).map(|(_, v)| v);
     }
@@ -450,22 +539,25 @@ impl RequestMetrics {
                     .and(col("period_start").lt(lit(end))),
             )
             .group_by([col("resource_id"), col("metric")])
-            .agg([col("value").sum().alias("value"), col("period_seconds").sum().alias("seconds")])
+            .agg([col("value").sum().alias("value"), col("period_start").min().alias("first")])
             .collect()
             .during(|| format!("{context}: totals"))?;
         let resource = strings(&rolled, "resource_id", context)?;
         let metric = strings(&rolled, "metric", context)?;
         let value = floats(&rolled, "value", context)?;
-        let seconds = ints(&rolled, "seconds", context)?;
-        for i in 0..rolled.height() {
-            let (Some(r), Some(m), Some(v), Some(s)) = (resource.get(i), metric.get(i), value.get(i), seconds.get(i))
+        let first = times(&rolled, "first", context)?;
+        for (i, first) in first.iter().enumerate() {
+            let (Some(r), Some(m), Some(v), Some(first)) = (resource.get(i), metric.get(i), value.get(i), *first)
             else {
                 continue;
             };
-            if s <= 0 {
+            // CloudWatch publishes no request datapoint for a period without
+            // requests: the time base is from the first datapoint to the end of
+            // the window, not the periods that happen to have datapoints.
+            let hours = (end - first).num_seconds() as f64 / 3600.0;
+            if hours <= 0.0 {
                 continue;
             }
-            let hours = s as f64 / 3600.0;
             let monthly = v * hours_per_month / hours;
             if m == "GetRequests" {
                 out.gets.insert(r.to_owned(), (monthly, hours / 24.0));
@@ -487,6 +579,15 @@ mod tests {
         let series: Vec<_> = (0..10).map(|i| (d(i), 100.0 + 2.5 * i as f64)).collect();
         assert!((slope(&series) - 2.5).abs() < 1e-12);
         assert_eq!(slope(&series[..1]), 0.0);
+    }
+
+    #[test]
+    fn storage_lens_is_collected_when_any_bucket_has_a_datapoint() {
+        let none = BucketProfile::default();
+        let mpu = BucketProfile { incomplete_mpu_bytes: Some(0.0), ..BucketProfile::default() };
+        assert!(!storage_lens_collected(&[]));
+        assert!(!storage_lens_collected(std::slice::from_ref(&none)));
+        assert!(storage_lens_collected(&[none, mpu]));
     }
 
     #[test]

@@ -19,11 +19,13 @@ use super::tiering::TargetClass;
 /// Glacier Flexible Retrieval and Deep Archive classes.
 pub const SMALL_OBJECTS_TO_ARCHIVE: &str = "varies_by_storage_class";
 
-/// One lifecycle rule costwise recommends (whole bucket, current status Enabled).
+/// One lifecycle rule costwise recommends (status Enabled).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewRule {
     /// The rule's `ID` (`costwise-glacier-ir-after-30-days`).
     pub id: String,
+    /// The key prefix the rule applies to; empty for the whole bucket.
+    pub prefix: String,
     /// Current versions move to `class` at `days`.
     pub transition: Option<(u32, TargetClass)>,
     /// Noncurrent versions move to `class` `days` after they become noncurrent.
@@ -40,6 +42,7 @@ impl NewRule {
     pub fn new(id: impl Into<String>) -> Self {
         Self {
             id: id.into(),
+            prefix: String::new(),
             transition: None,
             noncurrent_transition: None,
             noncurrent_expiration: None,
@@ -51,7 +54,7 @@ impl NewRule {
     pub fn to_json(&self) -> Value {
         let mut rule = serde_json::Map::new();
         rule.insert("ID".into(), json!(self.id));
-        rule.insert("Filter".into(), json!({ "Prefix": "" }));
+        rule.insert("Filter".into(), json!({ "Prefix": self.prefix }));
         rule.insert("Status".into(), json!("Enabled"));
         if let Some((days, class)) = self.transition {
             rule.insert("Transitions".into(), json!([{ "Days": days, "StorageClass": class.api_name() }]));
@@ -81,7 +84,12 @@ impl NewRule {
         let mut out = String::new();
         out.push_str("  rule {\n");
         let _ = writeln!(out, "    id     = {}", hcl_string(&self.id));
-        out.push_str("    status = \"Enabled\"\n\n    filter {}\n");
+        out.push_str("    status = \"Enabled\"\n\n");
+        if self.prefix.is_empty() {
+            out.push_str("    filter {}\n");
+        } else {
+            let _ = writeln!(out, "    filter {{\n      prefix = {}\n    }}", hcl_string(&self.prefix));
+        }
         if let Some((days, class)) = self.transition {
             let _ = write!(
                 out,
@@ -114,13 +122,13 @@ impl NewRule {
     }
 }
 
-/// The configuration to apply: the bucket's current rules (when known) plus the new one.
+/// The configuration to apply: the bucket's current rules (when known) plus the new ones.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Recommendation {
     /// Bucket name.
     pub bucket: String,
-    /// The rule costwise adds.
-    pub rule: NewRule,
+    /// The rules costwise adds (one per prefix when they differ by prefix).
+    pub rules: Vec<NewRule>,
     /// The bucket's current rules, verbatim, when the snapshot has them.
     pub existing: Option<Vec<Value>>,
     /// The bucket has rules the snapshot does not show (only their count is known).
@@ -136,10 +144,13 @@ impl Recommendation {
             .existing
             .iter()
             .flatten()
-            .filter(|r| r.get("ID").and_then(Value::as_str) != Some(self.rule.id.as_str()))
+            .filter(|r| {
+                let id = r.get("ID").and_then(Value::as_str);
+                !self.rules.iter().any(|new| Some(new.id.as_str()) == id)
+            })
             .cloned()
             .collect();
-        rules.push(self.rule.to_json());
+        rules.extend(self.rules.iter().map(NewRule::to_json));
         serde_json::to_string_pretty(&json!({ "Rules": rules })).expect("JSON values serialize")
     }
 
@@ -168,7 +179,7 @@ impl Recommendation {
         commands
     }
 
-    /// A Terraform `aws_s3_bucket_lifecycle_configuration` resource with the new rule.
+    /// A Terraform `aws_s3_bucket_lifecycle_configuration` resource with the new rules.
     ///
     /// Existing rules are not rendered: a bucket managed by Terraform already
     /// has this resource, and the rule block goes into it.
@@ -177,7 +188,7 @@ impl Recommendation {
         if self.existing.as_ref().is_some_and(|r| !r.is_empty()) || self.existing_unknown {
             let _ = write!(
                 out,
-                "# {} already has lifecycle rules: add the rule block below to its existing\n# aws_s3_bucket_lifecycle_configuration (one resource per bucket).\n",
+                "# {} already has lifecycle rules: add the rule block(s) below to its existing\n# aws_s3_bucket_lifecycle_configuration (one resource per bucket).\n",
                 self.bucket
             );
         }
@@ -190,8 +201,10 @@ impl Recommendation {
         if let Some(size) = self.minimum_object_size {
             let _ = writeln!(out, "  transition_default_minimum_object_size = \"{size}\"");
         }
-        out.push('\n');
-        out.push_str(&self.rule.to_terraform());
+        for rule in &self.rules {
+            out.push('\n');
+            out.push_str(&rule.to_terraform());
+        }
         out.push_str("}\n");
         out
     }
@@ -202,8 +215,12 @@ impl Recommendation {
 pub struct CurrentRules {
     /// The rules, verbatim.
     pub rules: Vec<Value>,
-    /// An enabled rule transitions current versions (the bucket is already tiered).
+    /// An enabled rule transitions current versions (the bucket is at least partly tiered).
     pub transitions_current: bool,
+    /// An enabled whole-bucket rule transitions current versions (the bucket is tiered).
+    pub transitions_whole_bucket: bool,
+    /// Prefixes (`filtered` for tag or size filters) of enabled rules that transition only part of the bucket.
+    pub transition_prefixes: Vec<String>,
     /// The shortest expiration (days) of an enabled whole-bucket rule.
     pub expiration_days: Option<u32>,
     /// An enabled rule aborts incomplete multipart uploads.
@@ -233,6 +250,18 @@ impl CurrentRules {
             let has = |key: &str| rule.get(key).is_some_and(|v| !v.is_null());
             if rule.get("Transitions").and_then(Value::as_array).is_some_and(|t| !t.is_empty()) || has("Transition") {
                 current.transitions_current = true;
+                if whole_bucket(rule) {
+                    current.transitions_whole_bucket = true;
+                } else {
+                    let prefix = rule
+                        .pointer("/Filter/Prefix")
+                        .or_else(|| rule.pointer("/Filter/And/Prefix"))
+                        .or_else(|| rule.get("Prefix"))
+                        .and_then(Value::as_str)
+                        .filter(|p| !p.is_empty())
+                        .unwrap_or("filtered");
+                    current.transition_prefixes.push(prefix.to_owned());
+                }
             }
             if has("AbortIncompleteMultipartUpload") {
                 current.aborts_multipart = true;
@@ -326,7 +355,7 @@ mod tests {
         ];
         let rec = Recommendation {
             bucket: "b".into(),
-            rule,
+            rules: vec![rule],
             existing: Some(existing),
             existing_unknown: false,
             minimum_object_size: None,

@@ -10,6 +10,7 @@
 //! `docs/storage.md`.
 
 pub mod bucket;
+pub mod inventory;
 pub mod lifecycle;
 pub mod tiering;
 

@@ -123,8 +123,43 @@ impl Policy {
     }
 }
 
+/// Age, in days, under which a census counts an object as written in the last month.
+const CENSUS_NEW_OBJECT_DAYS: u32 = 30;
+
+/// The Standard objects at least N days old, counted exactly from an S3 Inventory.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct AgeCut {
+    /// Minimum age, days.
+    pub days: u32,
+    /// Objects at least `days` old.
+    pub objects: f64,
+    /// Their GiB.
+    pub gib: f64,
+    /// Of those, objects under 128 KiB.
+    pub small_objects: f64,
+    /// Their GiB.
+    pub small_gib: f64,
+}
+
+/// Exact counts of a bucket's (or prefix's) current S3 Standard objects by age, from an S3 Inventory.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Census {
+    /// One cut per age in [`Census::CUT_DAYS`], in that order.
+    pub cuts: Vec<AgeCut>,
+}
+
+impl Census {
+    /// Ages the census is cut at: every candidate policy's delay and Intelligent-Tiering's tier boundaries.
+    pub const CUT_DAYS: [u32; 6] = [0, 30, 60, 90, 180, 365];
+
+    /// The objects at least `days` old, when the census is cut there.
+    pub fn cut(&self, days: u32) -> Option<&AgeCut> {
+        self.cuts.iter().find(|c| c.days == days)
+    }
+}
+
 /// What a bucket keeps in S3 Standard and how it is used: the model's input.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Workload {
     /// GiB in S3 Standard now.
     pub standard_gib: f64,
@@ -139,6 +174,9 @@ pub struct Workload {
     pub gets_per_month: f64,
     /// GiB read a month.
     pub read_gib_per_month: f64,
+    /// Exact object counts by age from an S3 Inventory; when present they
+    /// replace the averages (object size, age from the write rate).
+    pub census: Option<Census>,
 }
 
 impl Workload {
@@ -370,7 +408,6 @@ pub fn stay(workload: &Workload, rates: &S3Rates) -> MonthlyCost {
 /// Prices `policy` for `workload`.
 pub fn evaluate(workload: &Workload, rates: &S3Rates, policy: Policy) -> Outcome {
     let now = stay(workload, rates);
-    let object_kib = workload.average_object_kib();
     let unchanged = |reason: String| Outcome {
         policy,
         monthly: now,
@@ -392,20 +429,25 @@ pub fn evaluate(workload: &Workload, rates: &S3Rates, policy: Policy) -> Outcome
             "objects are deleted after about {lifetime:.0} days, before they are {after:.0} days old"
         ));
     }
-    let monthly = if policy.class == TargetClass::IntelligentTiering {
-        if object_kib < rates.small_object_kib {
-            return unchanged(format!(
-                "objects average {object_kib:.0} KiB: Intelligent-Tiering does not monitor or move objects under {:.0} KiB",
+    let movement = movement(workload, rates, policy);
+    if movement.objects <= 0.0 {
+        let object_kib = workload.average_object_kib();
+        let reason = if movement.all_small {
+            format!(
+                "objects average {object_kib:.0} KiB: S3 does not move objects under {:.0} KiB to this class by default, and Intelligent-Tiering does not monitor them",
                 rates.small_object_kib
-            ));
-        }
-        intelligent_tiering(workload, rates)
+            )
+        } else {
+            format!("no object in S3 Standard is {after:.0} days old or older")
+        };
+        return unchanged(reason);
+    }
+    let monthly = if policy.class == TargetClass::IntelligentTiering {
+        intelligent_tiering(workload, rates, &movement)
     } else {
-        colder_class(workload, rates, policy)
+        colder_class(workload, rates, policy, &movement)
     };
-    let transitioned_gib = workload.standard_gib - workload.younger_than(after);
-    let transitioned_objects = transitioned_gib / workload.average_object_gib();
-    let one_time_cost = transitioned_objects * rates.class(policy.class).transition_per_1000 / 1000.0;
+    let one_time_cost = movement.objects * rates.class(policy.class).transition_per_1000 / 1000.0;
     let monthly_savings = now.total() - monthly.total();
     Outcome {
         policy,
@@ -413,28 +455,90 @@ pub fn evaluate(workload: &Workload, rates: &S3Rates, policy: Policy) -> Outcome
         monthly_savings,
         one_time_cost,
         payback_months: (monthly_savings > 0.0).then(|| one_time_cost / monthly_savings),
-        transitioned_gib,
-        transitioned_objects,
+        transitioned_gib: movement.gib,
+        transitioned_objects: movement.objects,
         blocked: None,
     }
 }
 
+/// What a policy moves out of S3 Standard today, and how many new objects follow each month.
+#[derive(Debug, Clone, Copy, Default)]
+struct Movement {
+    /// GiB moved.
+    gib: f64,
+    /// Objects moved.
+    objects: f64,
+    /// GiB the class bills for them (minimum object sizes applied; archive metadata not included).
+    billable_gib: f64,
+    /// Objects that age into the class each month.
+    new_objects_per_month: f64,
+    /// Nothing moves because every object is under the 128 KiB lifecycle / monitoring floor.
+    all_small: bool,
+}
+
+/// The objects `policy` moves: exact from an inventory census, else from the
+/// averages (every object of the average size, data younger than the delay in Standard).
+fn movement(workload: &Workload, rates: &S3Rates, policy: Policy) -> Movement {
+    let class = rates.class(policy.class);
+    let small_floor = rates.small_object_kib * GIB_PER_KIB;
+    // Standard-IA, Glacier IR and Intelligent-Tiering never take objects under 128 KiB
+    // (S3's default lifecycle size filter; Intelligent-Tiering does not monitor them);
+    // the archive classes take them with `TransitionDefaultMinimumObjectSize` set.
+    let skips_small = !policy.class.is_archive();
+    let per_month = rates.days_per_month;
+    if let Some(census) = &workload.census {
+        let (Some(older), Some(all), Some(month)) =
+            (census.cut(policy.after_days), census.cut(0), census.cut(CENSUS_NEW_OBJECT_DAYS))
+        else {
+            return Movement::default();
+        };
+        let (gib, objects) = if skips_small {
+            (older.gib - older.small_gib, older.objects - older.small_objects)
+        } else {
+            (older.gib, older.objects)
+        };
+        let new_objects = if skips_small {
+            (all.objects - all.small_objects) - (month.objects - month.small_objects)
+        } else {
+            all.objects - month.objects
+        };
+        return Movement {
+            gib,
+            objects,
+            billable_gib: gib,
+            new_objects_per_month: new_objects * per_month / f64::from(CENSUS_NEW_OBJECT_DAYS),
+            all_small: skips_small && all.objects > 0.0 && all.objects == all.small_objects,
+        };
+    }
+    let object_gib = workload.average_object_gib();
+    let small = object_gib < small_floor;
+    if policy.class == TargetClass::IntelligentTiering && small {
+        return Movement { all_small: true, ..Movement::default() };
+    }
+    let gib = workload.standard_gib - workload.younger_than(f64::from(policy.after_days));
+    let objects = gib / object_gib;
+    Movement {
+        gib,
+        objects,
+        billable_gib: objects * object_gib.max(class.min_billable_kib * GIB_PER_KIB),
+        new_objects_per_month: if gib > 0.0 { workload.objects_written_per_month(per_month) } else { 0.0 },
+        all_small: false,
+    }
+}
+
 /// Standard-IA, Glacier Instant Retrieval, Glacier Flexible Retrieval or Deep Archive after N days.
-fn colder_class(workload: &Workload, rates: &S3Rates, policy: Policy) -> MonthlyCost {
+fn colder_class(workload: &Workload, rates: &S3Rates, policy: Policy, moved: &Movement) -> MonthlyCost {
     let class = rates.class(policy.class);
     let after = f64::from(policy.after_days);
-    let object_gib = workload.average_object_gib();
-    let young = workload.younger_than(after);
-    let moved = workload.standard_gib - young;
-    let moved_objects = moved / object_gib;
+    let stays = workload.standard_gib - moved.gib;
     // What the class bills: the minimum object size, or the archive metadata.
     let (cold_gib, standard_gib) = if policy.class.is_archive() {
         (
-            moved + moved_objects * rates.archive_overhead_archive_kib * GIB_PER_KIB,
-            young + moved_objects * rates.archive_overhead_standard_kib * GIB_PER_KIB,
+            moved.gib + moved.objects * rates.archive_overhead_archive_kib * GIB_PER_KIB,
+            stays + moved.objects * rates.archive_overhead_standard_kib * GIB_PER_KIB,
         )
     } else {
-        (moved_objects * object_gib.max(class.min_billable_kib * GIB_PER_KIB), young)
+        (moved.billable_gib, stays)
     };
     // Objects deleted before the minimum duration are billed for the rest of it.
     let early_factor = match workload.lifetime_days {
@@ -443,23 +547,12 @@ fn colder_class(workload: &Workload, rates: &S3Rates, policy: Policy) -> Monthly
     };
     let cold_storage = cold_gib * class.storage_gib_month;
     let reads = workload.gets_per_month;
-    let (requests, retrieval) = if moved > 0.0 {
-        (
-            reads * (class.get_per_1000 + class.restore_per_1000) / 1000.0,
-            workload.read_gib_per_month * class.retrieval_gib,
-        )
-    } else {
-        (reads * rates.standard_get_per_1000 / 1000.0, 0.0)
-    };
     MonthlyCost {
         storage: standard_gib * rates.standard_gib_month + cold_storage,
-        requests,
-        retrieval,
-        transitions: if moved > 0.0 {
-            workload.objects_written_per_month(rates.days_per_month) * class.transition_per_1000 / 1000.0
-        } else {
-            0.0
-        },
+        // Every read is assumed to hit moved data.
+        requests: reads * (class.get_per_1000 + class.restore_per_1000) / 1000.0,
+        retrieval: workload.read_gib_per_month * class.retrieval_gib,
+        transitions: moved.new_objects_per_month * class.transition_per_1000 / 1000.0,
         monitoring: 0.0,
         early_delete: cold_storage * (early_factor - 1.0),
     }
@@ -467,14 +560,29 @@ fn colder_class(workload: &Workload, rates: &S3Rates, policy: Policy) -> Monthly
 
 /// Intelligent-Tiering from day 0 (objects ≥ 128 KiB): data read in the last
 /// month and data younger than 30 days sits in Frequent Access, 30–90 days
-/// in Infrequent Access, older in Archive Instant Access.
-fn intelligent_tiering(workload: &Workload, rates: &S3Rates) -> MonthlyCost {
-    let total = workload.standard_gib;
-    let frequent = (workload.younger_than(rates.it_infrequent_after_days) + workload.read_gib_per_month).min(total);
-    let infrequent = (workload.younger_than(rates.it_archive_instant_after_days)
-        - workload.younger_than(rates.it_infrequent_after_days))
-    .clamp(0.0, total - frequent);
-    let archive_instant = total - frequent - infrequent;
+/// in Infrequent Access, older in Archive Instant Access; objects under
+/// 128 KiB stay in Frequent Access unmonitored.
+fn intelligent_tiering(workload: &Workload, rates: &S3Rates, moved: &Movement) -> MonthlyCost {
+    let infrequent_after = rates.it_infrequent_after_days;
+    let archive_after = rates.it_archive_instant_after_days;
+    // GiB of monitored objects at least `days` old.
+    let aged = |days: f64| -> f64 {
+        match &workload.census {
+            Some(census) => {
+                // Census cuts exist for the tier boundaries (30 and 90 days).
+                census.cut(days as u32).map_or(0.0, |c| c.gib - c.small_gib)
+            }
+            None => moved.gib - workload.younger_than(days).min(moved.gib),
+        }
+    };
+    let monitored = moved.gib;
+    let unmonitored = workload.standard_gib - monitored;
+    let read = workload.read_gib_per_month;
+    // Reads are assumed to hit the oldest data (pessimistic): it stays in Frequent Access.
+    let infrequent_or_colder = (aged(infrequent_after) - read).max(0.0);
+    let archive_instant = (aged(archive_after) - read).max(0.0);
+    let infrequent = infrequent_or_colder - archive_instant;
+    let frequent = monitored - infrequent - archive_instant + unmonitored;
     let class = &rates.intelligent_tiering;
     MonthlyCost {
         storage: frequent * class.storage_gib_month
@@ -482,8 +590,8 @@ fn intelligent_tiering(workload: &Workload, rates: &S3Rates) -> MonthlyCost {
             + archive_instant * rates.it_archive_instant_gib_month,
         requests: workload.gets_per_month * class.get_per_1000 / 1000.0,
         retrieval: 0.0,
-        transitions: workload.objects_written_per_month(rates.days_per_month) * class.transition_per_1000 / 1000.0,
-        monitoring: workload.standard_objects * rates.it_monitoring_per_1000 / 1000.0,
+        transitions: moved.new_objects_per_month * class.transition_per_1000 / 1000.0,
+        monitoring: moved.objects * rates.it_monitoring_per_1000 / 1000.0,
         early_delete: 0.0,
     }
 }
@@ -504,6 +612,7 @@ mod tests {
             lifetime_days: None,
             gets_per_month: 0.0,
             read_gib_per_month: 0.0,
+            census: None,
         }
     }
 

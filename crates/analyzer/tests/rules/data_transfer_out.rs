@@ -188,3 +188,142 @@ fn no_transfer_gives_an_empty_result() {
     insta::assert_json_snapshot!("data_transfer_out_empty", findings_of(&analysis, "data-transfer-out"));
     assert!(analysis.not_enough_data.iter().all(|s| s.rule != "data-transfer-out"));
 }
+
+#[path = "../support/hcl.rs"]
+mod hcl_support;
+
+/// The CloudFront Terraform for each kind of origin is complete, valid HCL: every block the
+/// distribution needs, the managed cache policy, and only references to what it declares.
+#[test]
+fn cloudfront_terraform_is_complete_hcl_for_every_origin() {
+    use hcl_support::{
+        assert_references_resolve, attr, blocks, boolean, call, declared, field, int, keys, labelled, only, parse,
+        reference, str_attr, string, strings,
+    };
+
+    const ALB: &str = "arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/app/web-alb/50dc6c495c0c9188";
+    const CLASSIC: &str = "arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/legacy-elb";
+    // 5,000 GB a month from each origin, billed $450 (0.09/GB): each is cheaper through CloudFront.
+    let mut lines = vec![("AmazonS3", "Requests-Tier2", "big-assets", window(1_000_000.0), window(0.4))];
+    for (service, id) in [
+        ("AWSDataTransfer", "big-assets"),
+        ("AmazonEC2", "i-0web"),
+        ("AWSDataTransfer", ALB),
+        ("AWSDataTransfer", CLASSIC),
+    ] {
+        lines.push((service, "USE1-DataTransfer-Out-Bytes", id, window(5_000.0), window(450.0)));
+    }
+    let dataset =
+        Dataset::from_frames(manifest(at(9, 1), at(11, 1)), [(Table::Costs, costs(at(10, 2), &lines))]).unwrap();
+    let analysis = analyze(&dataset, &Config::default()).unwrap();
+    let findings = findings_of(&analysis, "data-transfer-out");
+    let mut ids: Vec<&str> = findings.iter().map(|f| f.resource_id.as_str()).collect();
+    ids.sort_unstable();
+    assert_eq!(ids, [ALB, CLASSIC, "big-assets", "i-0web"]);
+
+    let terraform = |id: &str| by_id(&findings, id).remediation.terraform.clone().unwrap();
+    // What every distribution has: enabled, the US/Europe price class the saving is priced at,
+    // HTTPS for viewers, CachingOptimized, no geo restriction, the default certificate, an output.
+    let distribution = |body: &hcl::Body, label: &str, text: &str| -> (String, hcl::Body) {
+        let dist = labelled(body, "resource", &["aws_cloudfront_distribution", label]).body();
+        assert!(boolean(attr(dist, "enabled")), "{text}");
+        assert_eq!(str_attr(dist, "price_class"), "PriceClass_100");
+        let origin = only(dist, "origin").body();
+        let origin_id = str_attr(origin, "origin_id").to_owned();
+        let behavior = only(dist, "default_cache_behavior").body();
+        assert_eq!(str_attr(behavior, "target_origin_id"), origin_id);
+        assert_eq!(str_attr(behavior, "viewer_protocol_policy"), "redirect-to-https");
+        assert_eq!(str_attr(behavior, "cache_policy_id"), "658327ea-f89d-4fab-a63d-7e88639e58f6");
+        assert_eq!(strings(attr(behavior, "cached_methods")), ["GET", "HEAD"]);
+        let geo = only(only(dist, "restrictions").body(), "geo_restriction").body();
+        assert_eq!(str_attr(geo, "restriction_type"), "none");
+        assert!(boolean(attr(only(dist, "viewer_certificate").body(), "cloudfront_default_certificate")));
+        let output = labelled(body, "output", &[&format!("{label}_cdn_domain")]).body();
+        assert_eq!(reference(attr(output, "value")), format!("aws_cloudfront_distribution.{label}.domain_name"));
+        assert_references_resolve(body, text);
+        (origin_id, origin.clone())
+    };
+
+    // S3 origin: origin access control, distribution, a bucket policy for the distribution only.
+    let text = terraform("big-assets");
+    let body = parse(&text);
+    assert_eq!(
+        declared(&body),
+        [
+            "aws_cloudfront_origin_access_control.big_assets",
+            "aws_cloudfront_distribution.big_assets",
+            "aws_s3_bucket_policy.big_assets"
+        ]
+    );
+    assert_eq!(keys(&body), (vec![], vec!["output", "resource", "resource", "resource"]));
+    let oac = labelled(&body, "resource", &["aws_cloudfront_origin_access_control", "big_assets"]).body();
+    assert_eq!(str_attr(oac, "name"), "big-assets-oac");
+    assert_eq!(str_attr(oac, "origin_access_control_origin_type"), "s3");
+    assert_eq!((str_attr(oac, "signing_behavior"), str_attr(oac, "signing_protocol")), ("always", "sigv4"));
+    let (origin_id, origin) = distribution(&body, "big_assets", &text);
+    assert_eq!(origin_id, "s3-big-assets");
+    assert_eq!(str_attr(&origin, "domain_name"), "big-assets.s3.us-east-1.amazonaws.com", "the regional domain");
+    assert_eq!(
+        reference(attr(&origin, "origin_access_control_id")),
+        "aws_cloudfront_origin_access_control.big_assets.id"
+    );
+    assert!(blocks(&origin, "custom_origin_config").is_empty());
+    let dist = labelled(&body, "resource", &["aws_cloudfront_distribution", "big_assets"]).body();
+    assert_eq!(strings(attr(only(dist, "default_cache_behavior").body(), "allowed_methods")), ["GET", "HEAD"]);
+    let bucket_policy = labelled(&body, "resource", &["aws_s3_bucket_policy", "big_assets"]).body();
+    assert_eq!(str_attr(bucket_policy, "bucket"), "big-assets");
+    let [policy] = call(attr(bucket_policy, "policy"), "jsonencode") else { panic!("jsonencode(one object)") };
+    assert_eq!(string(field(policy, "Version")), "2012-10-17");
+    let hcl::Expression::Array(statements) = field(policy, "Statement") else { panic!("a Statement array") };
+    let [statement] = statements.as_slice() else { panic!("one statement") };
+    assert_eq!(string(field(statement, "Effect")), "Allow");
+    assert_eq!(string(field(field(statement, "Principal"), "Service")), "cloudfront.amazonaws.com");
+    assert_eq!(string(field(statement, "Action")), "s3:GetObject");
+    assert_eq!(string(field(statement, "Resource")), "arn:aws:s3:::big-assets/*");
+    let source_arn = field(field(field(statement, "Condition"), "StringEquals"), "AWS:SourceArn");
+    assert_eq!(reference(source_arn), "aws_cloudfront_distribution.big_assets.arn");
+
+    // Custom origins: the public DNS name from a data source, reached over HTTP (AWS-assigned
+    // names carry no certificate CloudFront can verify), every viewer method passed through.
+    for (id, data_type, label, key, value, domain, expected_origin_id) in [
+        (
+            "i-0web",
+            "aws_instance",
+            "i_0web",
+            "instance_id",
+            "i-0web",
+            "data.aws_instance.i_0web.public_dns",
+            "ec2-i-0web",
+        ),
+        (ALB, "aws_lb", "web_alb", "arn", ALB, "data.aws_lb.web_alb.dns_name", "lb-web-alb"),
+        (CLASSIC, "aws_elb", "legacy_elb", "name", "legacy-elb", "data.aws_elb.legacy_elb.dns_name", "lb-legacy-elb"),
+    ] {
+        let text = terraform(id);
+        let body = parse(&text);
+        assert_eq!(
+            declared(&body),
+            [format!("data.{data_type}.{label}"), format!("aws_cloudfront_distribution.{label}")],
+            "{text}"
+        );
+        assert_eq!(keys(&body), (vec![], vec!["data", "output", "resource"]));
+        let data = labelled(&body, "data", &[data_type, label]).body();
+        assert_eq!(keys(data), (vec![key], vec![]));
+        assert_eq!(str_attr(data, key), value);
+        let (origin_id, origin) = distribution(&body, label, &text);
+        assert_eq!(origin_id, expected_origin_id);
+        assert_eq!(reference(attr(&origin, "domain_name")), domain);
+        assert_eq!(keys(&origin), (vec!["domain_name", "origin_id"], vec!["custom_origin_config"]));
+        let custom = only(&origin, "custom_origin_config").body();
+        assert_eq!((int(attr(custom, "http_port")), int(attr(custom, "https_port"))), (80, 443));
+        assert_eq!(str_attr(custom, "origin_protocol_policy"), "http-only");
+        assert_eq!(strings(attr(custom, "origin_ssl_protocols")), ["TLSv1.2"]);
+        let dist = labelled(&body, "resource", &["aws_cloudfront_distribution", label]).body();
+        let allowed = strings(attr(only(dist, "default_cache_behavior").body(), "allowed_methods"));
+        assert_eq!(allowed, ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]);
+    }
+    let classic = by_id(&findings, CLASSIC);
+    assert!(
+        classic.remediation.cli[0]
+            .contains("aws elb describe-load-balancers --region us-east-1 --load-balancer-names legacy-elb")
+    );
+}

@@ -15,6 +15,9 @@ mod io1_to_gp3;
 mod orphaned_ebs_snapshot;
 mod previous_generation_instance;
 mod reserved_instance_purchase;
+mod s3_incomplete_multipart_uploads;
+mod s3_lifecycle_tiering;
+mod s3_noncurrent_versions;
 mod savings_plan_purchase;
 mod stopped_instance;
 mod underused_reservation;
@@ -287,3 +290,4 @@ fn disabled_rules_do_not_run_and_say_so() {
     let run = analysis.rules.iter().find(|r| r.id == "unattached-ebs-volume").unwrap();
     assert_eq!(run.status, costwise_analyzer::analysis::RuleStatus::Disabled);
 }
+mod s3_inventory_tiering;

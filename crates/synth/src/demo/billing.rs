@@ -45,6 +45,38 @@ pub struct Traffic {
     pub egress_30_days: BTreeMap<(usize, String), (f64, f64)>,
     /// S3 GET requests (`Requests-Tier2`) written over the last 30 days, unscaled, per (account index, bucket).
     pub gets_30_days: BTreeMap<(usize, String), f64>,
+    /// Every bucket's `AmazonS3` lines over the whole window, per (account index, bucket).
+    pub s3: BTreeMap<(usize, String), S3Lines>,
+}
+
+/// What the generator wrote for one bucket under `AmazonS3` over the whole window: the request
+/// and storage totals the storage rules read from a CUR, unscaled.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct S3Lines {
+    /// GET requests (`Requests-Tier2`).
+    pub gets: f64,
+    /// Object-creating requests (`Requests-Tier1`, operation `PutObject`).
+    pub object_writes: f64,
+    /// S3 Standard storage (`TimedStorage-ByteHrs`), GB-months.
+    pub standard_gb_months: f64,
+    /// Its billed cost.
+    pub standard_cost: f64,
+    /// First window hour with a line.
+    pub first_hour: usize,
+    /// Window hour after the last line.
+    pub end_hour: usize,
+}
+
+impl S3Lines {
+    /// Hours the bucket's lines span.
+    pub fn hours(&self) -> f64 {
+        (self.end_hour - self.first_hour) as f64
+    }
+
+    /// The billed S3 Standard rate, $/GB-month (cost ÷ GB-months), when Standard is billed.
+    pub fn standard_rate(&self) -> Option<f64> {
+        (self.standard_gb_months > 0.0).then(|| self.standard_cost / self.standard_gb_months)
+    }
 }
 
 struct Ctx<'a> {
@@ -54,6 +86,7 @@ struct Ctx<'a> {
     window_30: usize,
     egress_30: BTreeMap<(usize, String), (f64, f64)>,
     gets_30: BTreeMap<(usize, String), f64>,
+    s3: BTreeMap<(usize, String), S3Lines>,
 }
 
 /// Fields of one usage line that vary; the rest come from defaults.
@@ -132,6 +165,24 @@ impl Ctx<'_> {
         }
         let item = self.base(u, "Usage");
         self.record(u.category, u.h, item.unblended_cost);
+        if u.product_code == "AmazonS3" {
+            let lines = self.s3.entry((u.account, u.resource.to_owned())).or_insert(S3Lines {
+                first_hour: u.h,
+                end_hour: u.h + 1,
+                ..S3Lines::default()
+            });
+            lines.first_hour = lines.first_hour.min(u.h);
+            lines.end_hour = lines.end_hour.max(u.h + 1);
+            match (u.usage_type, u.operation) {
+                ("Requests-Tier2", _) => lines.gets += u.amount,
+                ("Requests-Tier1", "PutObject") => lines.object_writes += u.amount,
+                ("TimedStorage-ByteHrs", _) => {
+                    lines.standard_gb_months += u.amount;
+                    lines.standard_cost += item.unblended_cost;
+                }
+                _ => {}
+            }
+        }
         if u.h >= self.window_30 {
             let key = (u.account, u.resource.to_owned());
             if u.usage_type == "DataTransfer-Out-Bytes" {
@@ -165,6 +216,7 @@ pub fn generate(plan: &Plan, rates: &Rates, seed: u64) -> Billing {
         window_30: HOURS - 30 * 24,
         egress_30: BTreeMap::new(),
         gets_30: BTreeMap::new(),
+        s3: BTreeMap::new(),
     };
     let mut rng = Rng::fork(seed, "billing");
     instances(&mut ctx, plan, &mut rng);
@@ -177,7 +229,11 @@ pub fn generate(plan: &Plan, rates: &Rates, seed: u64) -> Billing {
     cloudwatch(&mut ctx, plan);
     let scale = HOURS_PER_MONTH / (30.0 * 24.0);
     let last_30_days = ctx.spend.into_iter().map(|(k, v)| (k, round6(v * scale))).collect();
-    Billing { cur: ctx.b, last_30_days, traffic: Traffic { egress_30_days: ctx.egress_30, gets_30_days: ctx.gets_30 } }
+    Billing {
+        cur: ctx.b,
+        last_30_days,
+        traffic: Traffic { egress_30_days: ctx.egress_30, gets_30_days: ctx.gets_30, s3: ctx.s3 },
+    }
 }
 
 fn instances(ctx: &mut Ctx<'_>, plan: &Plan, rng: &mut Rng) {

@@ -33,11 +33,16 @@
 //!   regional multiplier (us-east-1 and us-west-2 1.0, eu-west-1 1.10).
 //! - All billing lines are hourly except `RIFee` (monthly). See
 //!   [`billing`] for the line items and [`tables`] for the metrics.
+//! - The S3 storage findings (`s3-lifecycle-tiering` and the two cleanup
+//!   rules) are planted in [`plan`] and priced by [`storage`] from the
+//!   metrics and CUR lines written (checked independently by
+//!   `crates/synth/tests/s3_storage.rs`).
 
 pub mod billing;
 pub mod plan;
 pub mod series;
 pub mod shape;
+pub mod storage;
 pub mod tables;
 
 use std::collections::BTreeMap;
@@ -136,12 +141,12 @@ pub fn generate(out: &Path, oracle_path: &Path, seed: u64) -> anyhow::Result<Ora
     let mut notes: Vec<String> = vec![
             "Snapshots backing AMIs (description `Created by CreateImage(...)`) have source volumes that no longer exist but are NOT orphaned: an AMI references them.".into(),
             "Every NAT gateway holds an Elastic IP that is associated with the gateway's network interface (no instance id): those addresses are NOT idle.".into(),
-            "acme-data-lake-raw has no lifecycle rules but uses Intelligent-Tiering (intelligent_tiering_configs = 1): NOT a cold bucket without lifecycle.".into(),
             "Volumes attached to stopped instances are in state `in-use`: they are part of the stopped-instance findings, not unattached volumes.".into(),
             "Instances covered by the reservations (web m5.large ×2, search r5.large) and the savings plan (api m6g.large ×4, worker c5.large ×2, export c6g.large ×3) are not commitment opportunities.".into(),
         ];
     notes.extend(plan.notes);
     let mut findings = plan.oracle;
+    notes.extend(storage::price(&plan.buckets, &billing.traffic, &rates, &mut findings));
     for entry in findings.iter_mut().filter(|e| e.kind == "heavy-s3-egress") {
         let account = plan::ACCOUNTS.iter().position(|a| a.id == entry.account_id).context("oracle account")?;
         let bucket = entry.resource_id.as_deref().context("heavy-s3-egress names its bucket")?;

@@ -600,6 +600,17 @@ pub struct OracleEntry {
     /// the commitment is not renewed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expected_monthly_increase: Option<f64>,
+    /// `s3-lifecycle-tiering` only: the lifecycle transition the finding must
+    /// recommend, as `<StorageClass> after <Days> days` in the S3 API's terms
+    /// (`GLACIER_IR after 30 days`, `DEEP_ARCHIVE after 365 days`,
+    /// `INTELLIGENT_TIERING after 0 days`): the `StorageClass` and `Days` of the
+    /// `Transitions` entry of the rule the finding's lifecycle configuration adds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_policy: Option<String>,
+    /// `s3-lifecycle-tiering` only: the one-time lifecycle transition fee of
+    /// the objects already old enough to move when the rule is applied, USD.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_one_time_cost: Option<f64>,
 }
 
 /// The whole estate.
@@ -1029,6 +1040,8 @@ fn push_oracle(
         expected_instance_type: None,
         expected_utilization_percent: None,
         expected_monthly_increase: None,
+        expected_policy: None,
+        expected_one_time_cost: None,
     });
 }
 
@@ -1621,21 +1634,58 @@ fn add_buckets(plan: &mut Plan) {
             .map(|c| c.gb * 0.023 * b.region.multiplier)
             .sum();
         match b.name {
-            "acme-prod-logs" | "acme-staging-old-builds" => {
-                let ia_saving = std_gb * (0.023 - 0.0125) * b.region.multiplier;
-                push_oracle(
-                    plan,
-                    "cold-s3-bucket-without-lifecycle",
-                    b.account,
-                    b.region,
-                    Some(b.name),
-                    None,
-                    format!(
-                        "{std_gb:.0} GB in S3 Standard (${standard_monthly:.0}/month), no lifecycle rules, no Intelligent-Tiering, almost no GET requests ({} per hour); moving it to Standard-IA alone saves ~${ia_saving:.0}/month, Glacier classes more",
-                        b.gets
-                    ),
-                );
-            }
+            // Priced by `storage::price` from what the generator writes.
+            "acme-prod-logs" => push_oracle(
+                plan,
+                "s3-lifecycle-tiering",
+                b.account,
+                b.region,
+                Some(b.name),
+                None,
+                format!(
+                    "Application logs: {std_gb:.0} GiB in S3 Standard (${standard_monthly:.0}/month) growing {:.0} GiB a day, kept forever (no lifecycle rules, no Intelligent-Tiering) and read only a few times an hour ({} GETs an hour): cold data at the Standard rate. Glacier Instant Retrieval after 30 days wins: its objects (~{:.0} KiB) clear the 128 KiB minimum billable size, the rare reads cost cents in its request and retrieval fees, Standard-IA saves less, Intelligent-Tiering's monitoring fee on ~{:.0}M objects costs more than it saves, and the archive classes (which would save more) are ruled out because the bucket IS read (a GET on an archived object fails until restored)",
+                    b.classes[0].growth_gb_day,
+                    b.gets,
+                    std_gb / b.objects * 1024.0 * 1024.0,
+                    b.objects / 1e6,
+                ),
+            ),
+            "acme-staging-old-builds" => push_oracle(
+                plan,
+                "s3-lifecycle-tiering",
+                b.account,
+                b.region,
+                Some(b.name),
+                None,
+                format!(
+                    "Old build outputs: {std_gb:.0} GiB of ~{:.0} MiB objects in S3 Standard (${standard_monthly:.0}/month), no longer written and never read (no GET requests; no lifecycle rules, no Intelligent-Tiering). Glacier Deep Archive wins: nothing reads the bucket, so the archive classes are allowed; at ~2 MiB an object the 40 KiB of archive metadata per object (8 KiB of it billed at the Standard rate) is small; nothing is written, so every delay moves all of it: Deep Archive after 180 and after 365 days save the same, and the tie goes to the shorter delay (it saves sooner)",
+                    std_gb / b.objects * 1024.0,
+                ),
+            ),
+            "acme-data-lake-curated" => push_oracle(
+                plan,
+                "s3-incomplete-multipart-uploads",
+                b.account,
+                b.region,
+                Some(b.name),
+                None,
+                format!(
+                    "Spark jobs that die mid-write leave their multipart uploads behind: {:.0} GiB of incomplete uploads, {:.0} GiB of them started more than 7 days ago, and the bucket has no lifecycle rules at all; an AbortIncompleteMultipartUpload rule (7 days) frees the old ones (the bucket itself is hot, {} GETs an hour: not a tiering candidate)",
+                    b.mpu.0, b.mpu.1, b.gets
+                ),
+            ),
+            "acme-prod-uploads" => push_oracle(
+                plan,
+                "s3-noncurrent-versions",
+                b.account,
+                b.region,
+                Some(b.name),
+                None,
+                format!(
+                    "Versioned bucket whose user uploads are overwritten: {:.0} GiB of noncurrent versions pile up; its only lifecycle rule moves current versions to Standard-IA after 30 days, nothing expires or transitions the old versions. A NoncurrentVersionExpiration rule (30 days) frees them",
+                    b.noncurrent
+                ),
+            ),
             "acme-prod-assets" => {
                 let monthly = b.egress * HOURS_PER_MONTH * 0.09 * b.region.multiplier;
                 push_oracle(

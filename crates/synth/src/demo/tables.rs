@@ -25,13 +25,38 @@ use std::collections::BTreeMap;
 use chrono::NaiveDateTime;
 use polars::prelude::*;
 
-use super::plan::{ACCOUNTS, HOURS, Plan, hour, window_start};
+use super::plan::{ACCOUNTS, Bucket, HOURS, Plan, StorageClass, hour, window_start};
 use super::{series, shape};
 use crate::cur2::micros;
 use crate::rng::Rng;
 
 /// Bytes in the GB that S3 bills (GiB).
-const BYTES_PER_GIB: f64 = 1024.0 * 1024.0 * 1024.0;
+pub const BYTES_PER_GIB: f64 = 1024.0 * 1024.0 * 1024.0;
+
+/// Days with daily S3 storage metrics (every day of the window).
+pub const STORAGE_DAYS: usize = HOURS / 24;
+
+/// `BucketSizeBytes` of one storage class on window day `day`.
+pub fn class_bytes(class: &StorageClass, day: usize) -> f64 {
+    ((class.gb + class.growth_gb_day * day as f64) * BYTES_PER_GIB).round()
+}
+
+/// `NumberOfObjects` (every class) on window day `day`: the objects grow with the bytes.
+pub fn object_count(b: &Bucket, day: usize) -> f64 {
+    let total_gb: f64 = b.classes.iter().map(|c| c.gb).sum();
+    let growth: f64 = b.classes.iter().map(|c| c.growth_gb_day).sum();
+    (b.objects * (1.0 + growth / total_gb.max(1.0) * day as f64)).round()
+}
+
+/// The bucket's Storage Lens metrics and their (constant) GiB: noncurrent versions, incomplete
+/// multipart uploads, and those started more than 7 days ago. Zero: no datapoints.
+pub fn storage_lens_gb(b: &Bucket) -> [(&'static str, f64); 3] {
+    [
+        ("NonCurrentVersionStorageBytes", b.noncurrent_gb),
+        ("IncompleteMultipartUploadStorageBytes", b.incomplete_mpu_gb.0),
+        ("IncompleteMPUStorageBytesOlderThan7Days", b.incomplete_mpu_gb.1),
+    ]
+}
 
 fn text(name: &str, values: Vec<Option<String>>) -> Column {
     Series::new(name.into(), values).into_column()
@@ -478,8 +503,7 @@ pub fn metrics(plan: &Plan, seed: u64) -> PolarsResult<DataFrame> {
         let id = m.sym(&b.name);
         for class in &b.classes {
             let metric = m.sym(&format!("BucketSizeBytes/{}", class.storage_type));
-            for day in 0..HOURS / 24 {
-                let gb = class.gb + class.growth_gb_day * day as f64;
+            for day in 0..STORAGE_DAYS {
                 m.push(
                     id,
                     s3,
@@ -487,14 +511,11 @@ pub fn metrics(plan: &Plan, seed: u64) -> PolarsResult<DataFrame> {
                     avg,
                     window_start() + chrono::Duration::days(day as i64),
                     86_400,
-                    (gb * BYTES_PER_GIB).round(),
+                    class_bytes(class, day),
                 );
             }
         }
-        let total_gb: f64 = b.classes.iter().map(|c| c.gb).sum();
-        let growth: f64 = b.classes.iter().map(|c| c.growth_gb_day).sum();
-        for day in 0..HOURS / 24 {
-            let objects = b.objects * (1.0 + growth / total_gb.max(1.0) * day as f64);
+        for day in 0..STORAGE_DAYS {
             m.push(
                 id,
                 s3,
@@ -502,17 +523,12 @@ pub fn metrics(plan: &Plan, seed: u64) -> PolarsResult<DataFrame> {
                 avg,
                 window_start() + chrono::Duration::days(day as i64),
                 86_400,
-                objects.round(),
+                object_count(b, day),
             );
         }
-        let lens = [
-            ("NonCurrentVersionStorageBytes", b.noncurrent_gb),
-            ("IncompleteMultipartUploadStorageBytes", b.incomplete_mpu_gb.0),
-            ("IncompleteMPUStorageBytesOlderThan7Days", b.incomplete_mpu_gb.1),
-        ];
-        for (name, gb) in lens.into_iter().filter(|(_, gb)| *gb > 0.0) {
+        for (name, gb) in storage_lens_gb(b).into_iter().filter(|(_, gb)| *gb > 0.0) {
             let metric = m.sym(name);
-            for day in 0..HOURS / 24 {
+            for day in 0..STORAGE_DAYS {
                 m.push(
                     id,
                     storage_lens,
