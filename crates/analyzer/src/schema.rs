@@ -408,9 +408,13 @@ static BUCKETS: &[Column] = &[
     opt(
         "intelligent_tiering_configs",
         I64,
-        "Number of Intelligent-Tiering archive configurations; null when not collected.",
+        "Number of enabled Intelligent-Tiering archive configurations (`aws s3api list-bucket-intelligent-tiering-configurations`); null when not collected.",
     ),
-    opt("versioning", Str, "`Enabled`, `Suspended` or null (never enabled)."),
+    opt(
+        "versioning",
+        Str,
+        "`Enabled` or `Suspended` (`aws s3api get-bucket-versioning`); null when never enabled or not collected.",
+    ),
     opt(
         "lifecycle_rules",
         Str,

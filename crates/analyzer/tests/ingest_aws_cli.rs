@@ -1,16 +1,20 @@
 //! Importing AWS CLI JSON dumps: every table from the committed fixtures
-//! (`fixtures/ingest/aws-cli`, two accounts × two regions), account/region
-//! inference, and every bad-input case (`fixtures/ingest/aws-cli-bad`).
+//! (`fixtures/ingest/aws-cli`, two accounts × two regions, and the per-bucket
+//! S3 configuration dumps under `111111111111/s3-bucket-config/<bucket>/`),
+//! account/region inference, and every bad-input case (`fixtures/ingest/aws-cli-bad`).
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDateTime};
-use costwise_analyzer::Error;
 use costwise_analyzer::ingest::aws_cli::{
-    CLI_DUMPS, CliImport, CliScope, dumps_markdown_table, is_cli_dump, read_cli_files,
+    BUCKET_CONFIG_DIR, BUCKET_CONFIG_DUMPS, CLI_DUMPS, CliImport, CliScope, bucket_config_markdown_table,
+    dumps_markdown_table, is_cli_dump, read_cli_files,
 };
+use costwise_analyzer::ingest::{ImportOptions, import};
 use costwise_analyzer::schema::Table;
+use costwise_analyzer::storage::lifecycle::CurrentRules;
+use costwise_analyzer::{Config, Dataset, Error, analyze};
 use polars::prelude::*;
 
 fn fixtures() -> PathBuf {
@@ -131,6 +135,36 @@ fn inputs_list_every_file_with_its_command_and_rows() {
         ("111111111111/eu-west-1/describe-instances.json", "aws ec2 describe-instances", 1),
         ("111111111111/eu-west-1/describe-volumes.json", "aws ec2 describe-volumes", 1),
         ("111111111111/list-buckets.json", "aws s3api list-buckets", 2),
+        (
+            "111111111111/s3-bucket-config/acme-eu-archive/get-bucket-lifecycle-configuration.json",
+            "aws s3api get-bucket-lifecycle-configuration --bucket acme-eu-archive",
+            1,
+        ),
+        (
+            "111111111111/s3-bucket-config/acme-eu-archive/get-bucket-versioning.json",
+            "aws s3api get-bucket-versioning --bucket acme-eu-archive",
+            1,
+        ),
+        (
+            "111111111111/s3-bucket-config/acme-eu-archive/list-bucket-intelligent-tiering-configurations.json",
+            "aws s3api list-bucket-intelligent-tiering-configurations --bucket acme-eu-archive",
+            1,
+        ),
+        (
+            "111111111111/s3-bucket-config/acme-logs-111111111111/get-bucket-lifecycle-configuration.json",
+            "aws s3api get-bucket-lifecycle-configuration --bucket acme-logs-111111111111",
+            1,
+        ),
+        (
+            "111111111111/s3-bucket-config/acme-logs-111111111111/get-bucket-versioning.json",
+            "aws s3api get-bucket-versioning --bucket acme-logs-111111111111",
+            1,
+        ),
+        (
+            "111111111111/s3-bucket-config/acme-logs-111111111111/list-bucket-intelligent-tiering-configurations.json",
+            "aws s3api list-bucket-intelligent-tiering-configurations --bucket acme-logs-111111111111",
+            1,
+        ),
         ("111111111111/us-east-1/describe-addresses.json", "aws ec2 describe-addresses", 2),
         ("111111111111/us-east-1/describe-images.json", "aws ec2 describe-images --owners self", 2),
         ("111111111111/us-east-1/describe-instances.json", "aws ec2 describe-instances", 3),
@@ -507,9 +541,8 @@ fn reservations_savings_plans_and_buckets_map_commitments() {
     assert_eq!(ids(df, "bucket"), ["acme-eu-archive", "acme-logs-111111111111"]);
     assert_eq!(ids(df, "region"), ["eu-west-1", "us-east-1"], "BucketRegion, not the directory");
     assert_eq!(time(df, "creation_date", 0).as_deref(), Some("2022-07-08 09:10:11.000"));
-    assert_eq!(int(df, "lifecycle_rule_count", 0), None, "not in list-buckets output");
-    assert_eq!(text(df, "versioning", 0), None);
     assert_eq!(text(df, "tags", 0).as_deref(), Some("{}"));
+    // The configuration columns come from the per-bucket dumps (bucket_configuration_dumps_fill_the_bucket_rows).
 }
 
 #[test]
@@ -773,4 +806,360 @@ fn timestamps_are_utc_microseconds() {
     let micros = df.column("create_time").unwrap().cast(&DataType::Int64).unwrap().i64().unwrap().get(row).unwrap();
     let expected = NaiveDateTime::parse_from_str("2026-09-15 08:30:01.123", "%Y-%m-%d %H:%M:%S%.3f").unwrap();
     assert_eq!(micros, expected.and_utc().timestamp_micros());
+}
+
+// ---------------------------------------------------------------------------
+// Per-bucket S3 configuration dumps (`<account>/s3-bucket-config/<bucket>/*.json`).
+
+#[test]
+fn bucket_configuration_dumps_fill_the_bucket_rows() {
+    let import = import_good();
+    let df = frame(&import, Table::Buckets);
+
+    let archive = row_of(df, "bucket", "acme-eu-archive");
+    let rules = text(df, "lifecycle_rules", archive).unwrap();
+    assert!(
+        !rules.contains('\n') && !rules.contains("TransitionDefaultMinimumObjectSize"),
+        "compact Rules array: {rules}"
+    );
+    let parsed: serde_json::Value = serde_json::from_str(&rules).unwrap();
+    assert_eq!(parsed.as_array().unwrap().len(), 3, "every rule, disabled ones too");
+    assert_eq!(parsed[0]["Transitions"][0]["StorageClass"], "DEEP_ARCHIVE");
+    assert_eq!(parsed[1]["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"], 7);
+    assert_eq!(int(df, "lifecycle_rule_count", archive), Some(2), "the tmp/ cleanup rule is Disabled");
+    let current = CurrentRules::parse(&rules).unwrap();
+    assert!(current.transitions_whole_bucket && current.aborts_multipart, "{current:?}");
+    assert_eq!(current.expiration_days, Some(3650));
+    assert_eq!(text(df, "versioning", archive).as_deref(), Some("Enabled"));
+    assert_eq!(int(df, "intelligent_tiering_configs", archive), Some(1));
+
+    let logs = row_of(df, "bucket", "acme-logs-111111111111");
+    assert_eq!(text(df, "lifecycle_rules", logs).as_deref(), Some("[]"), "no rules, as opposed to not collected");
+    assert_eq!(int(df, "lifecycle_rule_count", logs), Some(0));
+    assert_eq!(text(df, "versioning", logs), None, "`{{}}`: never enabled");
+    assert_eq!(int(df, "intelligent_tiering_configs", logs), Some(0), "no IntelligentTieringConfigurationList");
+}
+
+#[test]
+fn buckets_without_configuration_dumps_keep_nulls() {
+    let (_dir, paths) = copy_into(&["111111111111/list-buckets.json"], "111111111111");
+    let import = read_cli_files(&paths, &CliScope::default()).unwrap();
+    let df = frame(&import, Table::Buckets);
+    for column in ["lifecycle_rule_count", "intelligent_tiering_configs", "versioning", "lifecycle_rules"] {
+        assert_eq!(df.column(column).unwrap().null_count(), 2, "{column}: not collected");
+    }
+}
+
+#[test]
+fn bucket_configuration_dumps_are_recognized_only_in_their_bucket_directory() {
+    for dump in BUCKET_CONFIG_DUMPS {
+        for bucket in ["acme-logs", "logs.example.com", "us-east-1", "123456789012"] {
+            let path = Path::new("dumps/111111111111").join(BUCKET_CONFIG_DIR).join(bucket).join(dump.file_name);
+            assert!(is_cli_dump(&path), "{}", path.display());
+        }
+        let misplaced = Path::new("dumps/111111111111").join(dump.file_name);
+        assert!(!is_cli_dump(&misplaced), "{}", misplaced.display());
+        let err = read_cli_files(&[misplaced], &CliScope::default()).unwrap_err();
+        assert!(matches!(err, Error::UnknownFormat { .. }), "{err:?}");
+        assert!(err.to_string().contains(&format!("s3-bucket-config/<bucket>/{}", dump.file_name)), "{err}");
+    }
+    // Billing-like and inventory-like names in a bucket directory are not dumps.
+    assert!(!is_cli_dump(Path::new("111111111111/s3-bucket-config/acme-logs/manifest.json")));
+    assert!(!is_cli_dump(Path::new("111111111111/s3-bucket-config/acme-logs/get-bucket-tagging.json")));
+}
+
+#[test]
+fn bucket_configuration_dumps_are_planned_as_cli_dumps() {
+    let plan = costwise_analyzer::ingest::plan(&[fixtures().join("aws-cli")]).unwrap();
+    let configs: Vec<String> = plan
+        .cli_dumps
+        .iter()
+        .map(|p| relative(&p.display().to_string()))
+        .filter(|p| p.contains(BUCKET_CONFIG_DIR))
+        .collect();
+    assert_eq!(configs.len(), 6, "{configs:?}");
+    assert!(plan.billing.is_empty() && plan.ignored.is_empty() && plan.s3_inventories.is_empty(), "{plan:?}");
+}
+
+/// Writes `list-buckets.json` (the fixture's: acme-logs-111111111111 and
+/// acme-eu-archive) and `files` (relative path, content) under `<tmp>/111111111111/`.
+fn bucket_config_case(files: &[(&str, &str)]) -> (tempfile::TempDir, Vec<PathBuf>) {
+    let dir = tempfile::tempdir().unwrap();
+    let account = dir.path().join("111111111111");
+    fs::create_dir_all(&account).unwrap();
+    fs::copy(fixtures().join("aws-cli/111111111111/list-buckets.json"), account.join("list-buckets.json")).unwrap();
+    for (path, content) in files {
+        let path = account.join(path);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, content).unwrap();
+    }
+    let paths = files_under(dir.path());
+    (dir, paths)
+}
+
+const LOGS_CONFIG: &str = "s3-bucket-config/acme-logs-111111111111";
+
+fn bucket_config_error(file: &str, content: &str) -> String {
+    let (_dir, paths) = bucket_config_case(&[(&format!("{LOGS_CONFIG}/{file}"), content)]);
+    let err = read_cli_files(&paths, &CliScope::default()).unwrap_err();
+    assert!(matches!(err, Error::BadJson { .. }), "{err:?}");
+    let message = err.to_string();
+    assert!(message.contains(&format!("{LOGS_CONFIG}/{file}")), "names the file: {message}");
+    message
+}
+
+fn logs_bucket_after(file: &str, content: &str) -> (Option<String>, Option<i64>, Option<String>, Option<i64>) {
+    let (_dir, paths) = bucket_config_case(&[(&format!("{LOGS_CONFIG}/{file}"), content)]);
+    let import = read_cli_files(&paths, &CliScope::default()).unwrap();
+    let df = frame(&import, Table::Buckets);
+    let row = row_of(df, "bucket", "acme-logs-111111111111");
+    (
+        text(df, "lifecycle_rules", row),
+        int(df, "lifecycle_rule_count", row),
+        text(df, "versioning", row),
+        int(df, "intelligent_tiering_configs", row),
+    )
+}
+
+#[test]
+fn malformed_bucket_configuration_names_file_line_and_column() {
+    let (err, message) = error_text("bucket-config-malformed", &CliScope::default());
+    assert!(matches!(err, Error::BadJson { .. }), "{err:?}");
+    assert!(
+        message.contains(
+            "bucket-config-malformed/111111111111/s3-bucket-config/acme-logs-111111111111/get-bucket-lifecycle-configuration.json"
+        ),
+        "{message}"
+    );
+    assert!(message.contains("malformed JSON at line 6, column 13"), "{message}");
+}
+
+#[test]
+fn a_configuration_dump_for_a_bucket_not_in_list_buckets_is_an_error() {
+    let (err, message) = error_text("bucket-config-orphan", &CliScope::default());
+    assert!(matches!(err, Error::BadJson { .. }), "{err:?}");
+    assert!(
+        message
+            .contains("bucket-config-orphan/111111111111/s3-bucket-config/acme-old-bucket/get-bucket-versioning.json"),
+        "{message}"
+    );
+    assert!(
+        message.contains("bucket `acme-old-bucket` of account 111111111111 is in no list-buckets.json"),
+        "{message}"
+    );
+
+    // Without any list-buckets.json, every configuration dump is an orphan.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("111111111111").join(LOGS_CONFIG).join("get-bucket-versioning.json");
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(&path, "{}").unwrap();
+    let message = read_cli_files(&[path], &CliScope::default()).unwrap_err().to_string();
+    assert!(
+        message.contains("bucket `acme-logs-111111111111` of account 111111111111 is in no list-buckets.json"),
+        "{message}"
+    );
+}
+
+#[test]
+fn wrong_shapes_and_types_name_the_field() {
+    let message = bucket_config_error("get-bucket-lifecycle-configuration.json", r#"{"Status": "Enabled"}"#);
+    assert!(message.contains("no top-level `Rules` key"), "{message}");
+    assert!(message.contains("aws s3api get-bucket-lifecycle-configuration"), "{message}");
+
+    let message = bucket_config_error("get-bucket-lifecycle-configuration.json", r#"{"Rules": [{"ID": "x"}]}"#);
+    assert!(message.contains("`Rules[0].Status` is required but missing"), "{message}");
+
+    let message = bucket_config_error("get-bucket-lifecycle-configuration.json", r#"{"Rules": [{"Status": "On"}]}"#);
+    assert!(message.contains("`Rules[0].Status` should be `Enabled` or `Disabled`, found \"On\""), "{message}");
+
+    let message = bucket_config_error("get-bucket-lifecycle-configuration.json", r#"{"Rules": "none"}"#);
+    assert!(message.contains("`Rules` should be an array, found string \"none\""), "{message}");
+
+    let message = bucket_config_error("get-bucket-versioning.json", r#"{"Rules": []}"#);
+    assert!(message.contains("no top-level `Status` key"), "{message}");
+
+    let message = bucket_config_error("get-bucket-versioning.json", r#"{"Status": true}"#);
+    assert!(message.contains("`Status` should be a string, found boolean true"), "{message}");
+
+    let message = bucket_config_error("get-bucket-versioning.json", "[]");
+    assert!(message.contains("expected a JSON object"), "{message}");
+
+    let message = bucket_config_error(
+        "list-bucket-intelligent-tiering-configurations.json",
+        r#"{"IntelligentTieringConfigurationList": [{"Id": "a", "Status": 1}]}"#,
+    );
+    assert!(
+        message.contains("`IntelligentTieringConfigurationList[0].Status` should be a string, found number 1"),
+        "{message}"
+    );
+
+    let message =
+        bucket_config_error("list-bucket-intelligent-tiering-configurations.json", r#"{"Status": "Enabled"}"#);
+    assert!(message.contains("no top-level `IntelligentTieringConfigurationList` key"), "{message}");
+
+    let message = bucket_config_error(
+        "list-bucket-intelligent-tiering-configurations.json",
+        r#"{"IsTruncated": true, "NextContinuationToken": "abc", "IntelligentTieringConfigurationList": []}"#,
+    );
+    assert!(message.contains("truncated (`IsTruncated` is true)"), "{message}");
+}
+
+#[test]
+fn no_lifecycle_configuration_is_written_as_empty_rules_or_the_cli_error() {
+    let none = (Some("[]".to_owned()), Some(0), None, None);
+    assert_eq!(logs_bucket_after("get-bucket-lifecycle-configuration.json", r#"{"Rules": []}"#), none);
+    // The error the AWS CLI prints, saved with 2>&1.
+    let cli_error = "\nAn error occurred (NoSuchLifecycleConfiguration) when calling the \
+                     GetBucketLifecycleConfiguration operation: The lifecycle configuration does not exist\n";
+    assert_eq!(logs_bucket_after("get-bucket-lifecycle-configuration.json", cli_error), none);
+
+    // Any other error is not "no rules".
+    let message = bucket_config_error(
+        "get-bucket-lifecycle-configuration.json",
+        "An error occurred (AccessDenied) when calling the GetBucketLifecycleConfiguration operation: Access Denied",
+    );
+    assert!(message.contains("holds an AWS CLI error instead of the command's JSON output"), "{message}");
+    assert!(message.contains("(AccessDenied)"), "{message}");
+
+    // An empty file is what a failed command leaves behind: not "no rules".
+    let message = bucket_config_error("get-bucket-lifecycle-configuration.json", "\n");
+    assert!(message.contains("the file is empty"), "{message}");
+    assert!(message.contains(r#"{"Rules": []}"#), "{message}");
+    let message = bucket_config_error("list-bucket-intelligent-tiering-configurations.json", "");
+    assert!(message.contains("the file is empty"), "{message}");
+}
+
+#[test]
+fn versioning_and_intelligent_tiering_states() {
+    // The AWS CLI prints nothing for a bucket whose versioning was never enabled.
+    assert_eq!(logs_bucket_after("get-bucket-versioning.json", ""), (None, None, None, None));
+    assert_eq!(
+        logs_bucket_after("get-bucket-versioning.json", r#"{"Status": "Suspended"}"#).2.as_deref(),
+        Some("Suspended")
+    );
+    assert_eq!(
+        logs_bucket_after("get-bucket-versioning.json", r#"{"MFADelete": "Disabled"}"#).2,
+        None,
+        "MFADelete alone: never enabled"
+    );
+    let two = r#"{"IsTruncated": false, "IntelligentTieringConfigurationList": [
+        {"Id": "a", "Status": "Enabled", "Tierings": [{"Days": 90, "AccessTier": "ARCHIVE_ACCESS"}]},
+        {"Id": "b", "Status": "Disabled", "Tierings": [{"Days": 180, "AccessTier": "DEEP_ARCHIVE_ACCESS"}]}]}"#;
+    assert_eq!(
+        logs_bucket_after("list-bucket-intelligent-tiering-configurations.json", two).3,
+        Some(1),
+        "enabled configurations only"
+    );
+    assert_eq!(logs_bucket_after("list-bucket-intelligent-tiering-configurations.json", "{}").3, Some(0));
+}
+
+#[test]
+fn bucket_directories_named_like_accounts_or_regions_do_not_scope_the_dump() {
+    // A bucket named like a region, under a region directory: the account comes from above s3-bucket-config.
+    let dir = tempfile::tempdir().unwrap();
+    let account = dir.path().join("111111111111");
+    fs::create_dir_all(&account).unwrap();
+    fs::write(
+        account.join("list-buckets.json"),
+        r#"{"Buckets": [{"Name": "222222222222", "BucketRegion": "us-east-1"}, {"Name": "eu-west-1", "BucketRegion": "eu-west-1"}]}"#,
+    )
+    .unwrap();
+    for bucket in ["222222222222", "eu-west-1"] {
+        let path = account.join("us-east-1").join(BUCKET_CONFIG_DIR).join(bucket).join("get-bucket-versioning.json");
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, r#"{"Status": "Enabled"}"#).unwrap();
+    }
+    let import = read_cli_files(&files_under(dir.path()), &CliScope::default()).unwrap();
+    let df = frame(&import, Table::Buckets);
+    assert_eq!(ids(df, "versioning"), ["Enabled", "Enabled"]);
+    assert_eq!(import.accounts.iter().collect::<Vec<_>>(), ["111111111111"]);
+}
+
+#[test]
+fn the_same_bucket_configuration_twice_must_agree() {
+    let rules = r#"{"Rules": [{"ID": "a", "Status": "Enabled", "Filter": {}, "Expiration": {"Days": 30}}]}"#;
+    let (_dir, paths) = bucket_config_case(&[
+        (&format!("us-east-1/{LOGS_CONFIG}/get-bucket-lifecycle-configuration.json"), rules),
+        (&format!("eu-west-1/{LOGS_CONFIG}/get-bucket-lifecycle-configuration.json"), rules),
+    ]);
+    let import = read_cli_files(&paths, &CliScope::default()).unwrap();
+    let df = frame(&import, Table::Buckets);
+    assert_eq!(int(df, "lifecycle_rule_count", row_of(df, "bucket", "acme-logs-111111111111")), Some(1));
+
+    let (_dir, paths) = bucket_config_case(&[
+        (&format!("us-east-1/{LOGS_CONFIG}/get-bucket-lifecycle-configuration.json"), rules),
+        (&format!("eu-west-1/{LOGS_CONFIG}/get-bucket-lifecycle-configuration.json"), r#"{"Rules": []}"#),
+    ]);
+    let message = read_cli_files(&paths, &CliScope::default()).unwrap_err().to_string();
+    assert!(message.contains("lifecycle configuration of bucket `acme-logs-111111111111`"), "{message}");
+    assert!(message.contains("different values"), "{message}");
+}
+
+#[test]
+fn every_bucket_configuration_dump_is_in_the_docs() {
+    let docs = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/import-aws-cli.md")).unwrap();
+    assert!(
+        docs.contains(&bucket_config_markdown_table()),
+        "docs/import-aws-cli.md's bucket configuration table is out of date"
+    );
+    // The documented loop turns NoSuchLifecycleConfiguration into "no rules".
+    assert!(docs.contains("aws s3api list-buckets --query 'Buckets[].Name' --output text"));
+    assert!(docs.contains("NoSuchLifecycleConfiguration") && docs.contains(r#"echo '{"Rules": []}'"#));
+    for dump in BUCKET_CONFIG_DUMPS {
+        assert!(docs.contains(&format!("$d/{}", dump.file_name)), "the loop writes {}", dump.file_name);
+    }
+}
+
+/// End to end: with its per-bucket dumps, a CLI-imported bucket no longer
+/// leaves `s3-lifecycle-tiering` without its lifecycle rules. An S3 Inventory
+/// report of the bucket (one 1 GiB Standard object) gets it past "no storage
+/// metrics"; CloudWatch and the CUR are still missing, so request data is what
+/// it lacks then.
+#[test]
+fn imported_lifecycle_rules_reach_the_storage_rules() {
+    let inventory = tempfile::tempdir().unwrap();
+    let report = inventory.path().join("inventory/acme-logs-111111111111/daily");
+    fs::create_dir_all(report.join("data")).unwrap();
+    let data = "\"acme-logs-111111111111\",\"alb/2026/01/01/a.log.gz\",\"1073741824\",\"2026-01-01T00:00:00.000Z\",\"STANDARD\"\n";
+    fs::write(report.join("data/part.csv"), data).unwrap();
+    let manifest = serde_json::json!({
+        "sourceBucket": "acme-logs-111111111111",
+        "destinationBucket": "arn:aws:s3:::acme-inventory",
+        "version": "2016-11-30",
+        "creationTimestamp": "1793322000000",
+        "fileFormat": "CSV",
+        "fileSchema": "Bucket, Key, Size, LastModifiedDate, StorageClass",
+        "files": [{"key": "inventory/acme-logs-111111111111/daily/data/part.csv", "size": data.len(), "MD5checksum": "0"}],
+    });
+    fs::write(report.join("manifest.json"), manifest.to_string()).unwrap();
+
+    let reason_for_logs = |cli: PathBuf| -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("snap");
+        let options = ImportOptions {
+            scope: CliScope::default(),
+            created_at: DateTime::from_timestamp(1_793_400_000, 0).unwrap().naive_utc(),
+            description: None,
+        };
+        import(&[inventory.path().to_path_buf(), cli], &out, &options).unwrap();
+        let analysis = analyze(&Dataset::open(&out).unwrap(), &Config::default()).unwrap();
+        assert!(analysis.errors.is_empty(), "{:?}", analysis.errors);
+        let skipped: Vec<_> = analysis
+            .not_enough_data
+            .iter()
+            .filter(|s| s.rule == "s3-lifecycle-tiering" && s.skipped.resource_id == "acme-logs-111111111111")
+            .collect();
+        assert_eq!(skipped.len(), 1, "{:?}", analysis.not_enough_data);
+        skipped[0].skipped.reason.clone()
+    };
+
+    // Only list-buckets.json: the rules are unknown.
+    let (_dir, paths) = copy_into(&["111111111111/list-buckets.json"], "111111111111");
+    let without = reason_for_logs(paths[0].parent().unwrap().to_path_buf());
+    assert!(without.contains("lifecycle rules were not collected"), "{without}");
+
+    // With the per-bucket dumps (`{"Rules": []}`): known to have none; what is missing now is request data.
+    let with = reason_for_logs(fixtures().join("aws-cli"));
+    assert!(!with.contains("lifecycle"), "{with}");
+    assert!(with.starts_with("no request data"), "{with}");
 }

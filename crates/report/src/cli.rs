@@ -369,7 +369,10 @@ fn run_import(args: &ImportArgs, quiet: bool) -> anyhow::Result<Outcome> {
     };
     let summary = import(&args.inputs, &args.out, &options)?;
     for path in &summary.ignored {
-        eprintln!("warning: ignored {} (not a billing file, a known AWS CLI dump or an S3 Inventory report)", path.display());
+        eprintln!(
+            "warning: ignored {} (not a billing file, a known AWS CLI dump or an S3 Inventory report)",
+            path.display()
+        );
     }
     if !quiet {
         let manifest = &summary.manifest;

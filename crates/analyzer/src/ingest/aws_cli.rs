@@ -8,7 +8,11 @@
 //! have produced.
 //!
 //! Each kind of dump has one canonical file name ([`CLI_DUMPS`]); several files
-//! of the same kind (one per account/region directory) are concatenated. The
+//! of the same kind (one per account/region directory) are concatenated.
+//! Per-bucket S3 configuration dumps ([`BUCKET_CONFIG_DUMPS`]: lifecycle
+//! rules, versioning, Intelligent-Tiering configurations) live in a directory
+//! named after the bucket, `<account>/s3-bucket-config/<bucket>/`, and fill
+//! the configuration columns of that bucket's `list-buckets.json` row. The
 //! account and region of every row come from the file's directory names
 //! (`111111111111/us-east-1/describe-volumes.json`), else from the content
 //! (owner ids, ARNs, availability zones), else from [`CliScope`] (the
@@ -130,46 +134,142 @@ pub const CLI_DUMPS: &[CliDump] = &[
 
 const CLASSIC_ELB_COMMAND: &str = "aws elb describe-load-balancers --output json";
 
+/// The directory holding the per-bucket S3 configuration dumps, one
+/// subdirectory per bucket named exactly like the bucket:
+/// `111111111111/s3-bucket-config/<bucket>/get-bucket-versioning.json`.
+pub const BUCKET_CONFIG_DIR: &str = "s3-bucket-config";
+
+/// Which part of a bucket's configuration a per-bucket dump holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum BucketSetting {
+    /// `get-bucket-lifecycle-configuration`: `buckets.lifecycle_rules` and `lifecycle_rule_count`.
+    Lifecycle,
+    /// `get-bucket-versioning`: `buckets.versioning`.
+    Versioning,
+    /// `list-bucket-intelligent-tiering-configurations`: `buckets.intelligent_tiering_configs`.
+    IntelligentTiering,
+}
+
+/// A per-bucket S3 configuration dump, saved as
+/// `s3-bucket-config/<bucket>/<file_name>` and merged into the bucket's row of
+/// the `buckets` table (which `list-buckets.json` must provide).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BucketConfigDump {
+    /// The file name it must be saved under, in the bucket's directory.
+    pub file_name: &'static str,
+    /// The command that produces it (`$bucket` is the bucket name).
+    pub command: &'static str,
+    /// What it holds.
+    pub setting: BucketSetting,
+    /// The `buckets` columns it fills.
+    pub columns: &'static [&'static str],
+}
+
+/// Every per-bucket S3 configuration dump the importer reads.
+pub const BUCKET_CONFIG_DUMPS: &[BucketConfigDump] = &[
+    BucketConfigDump {
+        file_name: "get-bucket-lifecycle-configuration.json",
+        command: "aws s3api get-bucket-lifecycle-configuration --bucket \"$bucket\" --output json",
+        setting: BucketSetting::Lifecycle,
+        columns: &["lifecycle_rules", "lifecycle_rule_count"],
+    },
+    BucketConfigDump {
+        file_name: "get-bucket-versioning.json",
+        command: "aws s3api get-bucket-versioning --bucket \"$bucket\" --output json",
+        setting: BucketSetting::Versioning,
+        columns: &["versioning"],
+    },
+    BucketConfigDump {
+        file_name: "list-bucket-intelligent-tiering-configurations.json",
+        command: "aws s3api list-bucket-intelligent-tiering-configurations --bucket \"$bucket\" --output json",
+        setting: BucketSetting::IntelligentTiering,
+        columns: &["intelligent_tiering_configs"],
+    },
+];
+
+/// The error code `get-bucket-lifecycle-configuration` fails with when the
+/// bucket has no lifecycle configuration.
+const NO_LIFECYCLE_CONFIGURATION: &str = "NoSuchLifecycleConfiguration";
+
 /// The dump kind a file name denotes, if any.
 fn dump_for(path: &Path) -> Option<&'static CliDump> {
     let name = path.file_name()?.to_str()?;
     CLI_DUMPS.iter().find(|d| d.file_name == name)
 }
 
-/// Whether `path`'s file name is one of [`CLI_DUMPS`].
+/// The per-bucket dump `path` is (`.../s3-bucket-config/<bucket>/<file name>`) and its bucket, if any.
+fn bucket_config_for(path: &Path) -> Option<(&'static BucketConfigDump, String)> {
+    let name = path.file_name()?.to_str()?;
+    let dump = BUCKET_CONFIG_DUMPS.iter().find(|d| d.file_name == name)?;
+    let bucket_dir = path.parent()?;
+    let bucket = bucket_dir.file_name()?.to_str()?;
+    let config_dir = bucket_dir.parent()?.file_name()?;
+    (config_dir == BUCKET_CONFIG_DIR && !bucket.is_empty()).then(|| (dump, bucket.to_owned()))
+}
+
+/// Whether `path` is one of [`CLI_DUMPS`] (by file name) or one of
+/// [`BUCKET_CONFIG_DUMPS`] in its bucket's directory under [`BUCKET_CONFIG_DIR`].
 pub fn is_cli_dump(path: &Path) -> bool {
-    dump_for(path).is_some()
+    dump_for(path).is_some() || bucket_config_for(path).is_some()
+}
+
+/// Why `path` is not a known dump, listing the names that are.
+fn unknown_dump(path: &Path) -> Error {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    let detail = if BUCKET_CONFIG_DUMPS.iter().any(|d| d.file_name == name) {
+        format!(
+            "a per-bucket S3 configuration dump must be saved as `{BUCKET_CONFIG_DIR}/<bucket>/{name}` \
+             (the directory is named exactly like the bucket)"
+        )
+    } else {
+        format!(
+            "not an AWS CLI dump; expected one of: {}, or {BUCKET_CONFIG_DIR}/<bucket>/{{{}}}",
+            CLI_DUMPS.iter().map(|d| d.file_name).collect::<Vec<_>>().join(", "),
+            BUCKET_CONFIG_DUMPS.iter().map(|d| d.file_name).collect::<Vec<_>>().join(",")
+        )
+    };
+    Error::UnknownFormat { path: path.to_path_buf(), detail }
 }
 
 /// Reads AWS CLI dumps into inventory tables.
 ///
-/// Every path must be named like one of [`CLI_DUMPS`]. Files of the same
-/// kind are concatenated; a resource listed in two files with identical
-/// values (the same dump imported twice, or account-wide commands such as
-/// `list-buckets` saved in every region directory) appears once, and with
-/// different values is an error.
+/// Every path must be named like one of [`CLI_DUMPS`], or be one of
+/// [`BUCKET_CONFIG_DUMPS`] in its bucket's directory under
+/// [`BUCKET_CONFIG_DIR`]. Files of the same kind are concatenated; a resource
+/// listed in two files with identical values (the same dump imported twice,
+/// or account-wide commands such as `list-buckets` saved in every region
+/// directory) appears once, and with different values is an error. The
+/// per-bucket configuration dumps fill the configuration columns of their
+/// bucket's row (from `list-buckets.json`); a bucket without them keeps nulls
+/// there ("not collected").
 ///
 /// # Errors
 ///
 /// [`Error::Io`] when a file cannot be read, [`Error::UnknownFormat`] for a
 /// file name that is not a known dump, and [`Error::BadJson`] for malformed
 /// JSON, an unexpected shape, a missing or mistyped field, a truncated
-/// (paginated) dump, or a row whose account or region cannot be determined.
+/// (paginated) dump, a row whose account or region cannot be determined, or a
+/// bucket configuration dump for a bucket no `list-buckets.json` lists.
 pub fn read_cli_files(paths: &[PathBuf], scope: &CliScope) -> Result<CliImport> {
     let mut rows: BTreeMap<Table, Vec<SourcedRow>> = BTreeMap::new();
     let mut origins: BTreeMap<Table, PathBuf> = BTreeMap::new();
     let mut inputs = Vec::with_capacity(paths.len());
     let mut accounts = BTreeSet::new();
     let mut regions = BTreeSet::new();
+    let mut configs = BucketConfigs::default();
 
     for (file_index, path) in paths.iter().enumerate() {
-        let dump = dump_for(path).ok_or_else(|| Error::UnknownFormat {
-            path: path.clone(),
-            detail: format!(
-                "not an AWS CLI dump; expected one of: {}",
-                CLI_DUMPS.iter().map(|d| d.file_name).collect::<Vec<_>>().join(", ")
-            ),
-        })?;
+        if let Some((dump, bucket)) = bucket_config_for(path) {
+            let config = read_bucket_config(path, dump, bucket, scope)?;
+            inputs.push(Input {
+                path: path.display().to_string(),
+                format: dump.command.replace("\"$bucket\"", &config.bucket).replace(" --output json", ""),
+                rows: 1,
+            });
+            configs.add(config, file_index, paths)?;
+            continue;
+        }
+        let dump = dump_for(path).ok_or_else(|| unknown_dump(path))?;
         let root = parse_json(path)?;
         let file = FileCtx::new(path, dump, scope);
         accounts.extend(file.path_account.clone());
@@ -190,7 +290,10 @@ pub fn read_cli_files(paths: &[PathBuf], scope: &CliScope) -> Result<CliImport> 
     for (table, mut table_rows) in rows {
         let key = sort_key_columns(table);
         table_rows.sort_by(|a, b| compare_keys(table, key, &a.cells, &b.cells).then(a.file_index.cmp(&b.file_index)));
-        let table_rows = dedupe(table, key, table_rows, paths)?;
+        let mut table_rows = dedupe(table, key, table_rows, paths)?;
+        if table == Table::Buckets {
+            configs.apply(&mut table_rows);
+        }
         for row in &table_rows {
             if let Some(account) = cell_str(table, &row.cells, "account_id") {
                 accounts.insert(account.to_owned());
@@ -202,6 +305,7 @@ pub fn read_cli_files(paths: &[PathBuf], scope: &CliScope) -> Result<CliImport> 
         let frame = build_frame(table, &table_rows, &origins[&table])?;
         tables.insert(table, frame);
     }
+    configs.all_applied(paths)?;
     Ok(CliImport { tables, inputs, accounts, regions })
 }
 
@@ -210,7 +314,10 @@ pub fn read_cli_files(paths: &[PathBuf], scope: &CliScope) -> Result<CliImport> 
 
 struct FileCtx<'a> {
     path: &'a Path,
-    dump: &'static CliDump,
+    /// The command that writes the file (for error messages).
+    command: &'static str,
+    /// The table the file fills.
+    table: Table,
     path_account: Option<String>,
     path_region: Option<String>,
     scope: &'a CliScope,
@@ -218,9 +325,14 @@ struct FileCtx<'a> {
 
 impl<'a> FileCtx<'a> {
     fn new(path: &'a Path, dump: &'static CliDump, scope: &'a CliScope) -> Self {
+        Self::under(path, path.parent(), dump.command, dump.table, scope)
+    }
+
+    /// A file whose account and region directories are looked for in `dir` and above.
+    fn under(path: &'a Path, dir: Option<&Path>, command: &'static str, table: Table, scope: &'a CliScope) -> Self {
         let mut path_account = None;
         let mut path_region = None;
-        if let Some(parent) = path.parent() {
+        if let Some(parent) = dir {
             for component in parent.components() {
                 let Some(name) = component.as_os_str().to_str() else { continue };
                 if is_account_id(name) {
@@ -230,7 +342,7 @@ impl<'a> FileCtx<'a> {
                 }
             }
         }
-        FileCtx { path, dump, path_account, path_region, scope }
+        FileCtx { path, command, table, path_account, path_region, scope }
     }
 
     fn bad(&self, detail: String) -> Error {
@@ -343,7 +455,11 @@ fn arn_parts(arn: &str) -> (Option<String>, Option<String>) {
 
 fn parse_json(path: &Path) -> Result<Value> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    serde_json::from_str(&text).map_err(|e| {
+    parse_json_text(path, &text)
+}
+
+fn parse_json_text(path: &Path, text: &str) -> Result<Value> {
+    serde_json::from_str(text).map_err(|e| {
         let message = e.to_string();
         let message = message.rfind(" at line ").map_or(message.as_str(), |i| &message[..i]).to_owned();
         Error::BadJson {
@@ -558,7 +674,7 @@ fn top_level<'a>(file: &FileCtx<'_>, root: &'a Value, key: &str) -> Result<Optio
     let Value::Object(map) = root else {
         return Err(file.bad(format!(
             "expected a JSON object with a top-level `{key}` array (the output of `{}`), found {}",
-            file.dump.command,
+            file.command,
             kind_of(root)
         )));
     };
@@ -566,7 +682,7 @@ fn top_level<'a>(file: &FileCtx<'_>, root: &'a Value, key: &str) -> Result<Optio
         if map.get(token).is_some_and(|v| v.as_str().is_some_and(|s| !s.is_empty())) {
             return Err(file.bad(format!(
                 "the dump is truncated (`{token}` is set): re-run `{}` without --max-items/--no-paginate so it holds every page",
-                file.dump.command
+                file.command
             )));
         }
     }
@@ -581,7 +697,7 @@ fn required_top_level<'a>(file: &FileCtx<'_>, root: &'a Value, key: &str) -> Res
     top_level(file, root, key)?.ok_or_else(|| {
         file.bad(format!(
             "no top-level `{key}` key: expected the output of `{}` (is this the right file?)",
-            file.dump.command
+            file.command
         ))
     })
 }
@@ -636,24 +752,33 @@ fn t(v: Option<i64>) -> Cell {
 /// On a column name or cell type that does not match the schema — a bug in
 /// this module, caught by its tests.
 fn row(table: Table, cells: Vec<(&'static str, Cell)>) -> Vec<Cell> {
-    let columns = table.columns();
-    let mut out = vec![Cell::Null; columns.len()];
+    let mut out = vec![Cell::Null; table.columns().len()];
     for (name, cell) in cells {
-        let index = columns.iter().position(|c| c.name == name);
-        let index = index.unwrap_or_else(|| panic!("table `{table}` has no column `{name}`"));
-        let matches = matches!(
-            (&cell, columns[index].ty),
-            (Cell::Null, _)
-                | (Cell::Str(_), ColumnType::Str)
-                | (Cell::I64(_), ColumnType::I64)
-                | (Cell::F64(_), ColumnType::F64)
-                | (Cell::Bool(_), ColumnType::Bool)
-                | (Cell::Ts(_), ColumnType::Timestamp)
-        );
-        assert!(matches, "table `{table}`: column `{name}` is {}, got {cell:?}", columns[index].ty);
-        out[index] = cell;
+        set_cell(table, &mut out, name, cell);
     }
     out
+}
+
+/// Sets the cell of column `name` in a row of `table`.
+///
+/// # Panics
+///
+/// Like [`row`], on a column or type that does not match the schema.
+fn set_cell(table: Table, cells: &mut [Cell], name: &str, cell: Cell) {
+    let columns = table.columns();
+    let index = columns.iter().position(|c| c.name == name);
+    let index = index.unwrap_or_else(|| panic!("table `{table}` has no column `{name}`"));
+    let matches = matches!(
+        (&cell, columns[index].ty),
+        (Cell::Null, _)
+            | (Cell::Str(_), ColumnType::Str)
+            | (Cell::I64(_), ColumnType::I64)
+            | (Cell::F64(_), ColumnType::F64)
+            | (Cell::Bool(_), ColumnType::Bool)
+            | (Cell::Ts(_), ColumnType::Timestamp)
+    );
+    assert!(matches, "table `{table}`: column `{name}` is {}, got {cell:?}", columns[index].ty);
+    cells[index] = cell;
 }
 
 struct SourcedRow {
@@ -786,9 +911,9 @@ fn build_frame(table: Table, rows: &[SourcedRow], origin: &Path) -> Result<DataF
 // The dumps.
 
 fn read_dump(file: &FileCtx<'_>, root: &Value) -> Result<(&'static str, Vec<Vec<Cell>>)> {
-    let command = file.dump.command;
+    let command = file.command;
     let format = command.strip_suffix(" --output json").unwrap_or(command);
-    match file.dump.table {
+    match file.table {
         Table::Instances => Ok((format, instances(file, root)?)),
         Table::Volumes => Ok((format, volumes(file, root)?)),
         Table::Snapshots => Ok((format, snapshots(file, root)?)),
@@ -800,7 +925,7 @@ fn read_dump(file: &FileCtx<'_>, root: &Value) -> Result<(&'static str, Vec<Vec<
         Table::Buckets => Ok((format, buckets(file, root)?)),
         Table::SavingsPlans => Ok((format, savings_plans(file, root)?)),
         Table::LaunchTemplates => Ok((format, launch_templates(file, root)?)),
-        Table::Costs | Table::Metrics | Table::S3Objects => unreachable!("no CLI dump fills `{}`", file.dump.table),
+        Table::Costs | Table::Metrics | Table::S3Objects => unreachable!("no CLI dump fills `{}`", file.table),
     }
 }
 
@@ -1160,7 +1285,7 @@ fn load_balancers(file: &FileCtx<'_>, root: &Value) -> Result<(&'static str, Vec
             ],
         ));
     }
-    let format = if v2.is_none() { CLASSIC_ELB_COMMAND } else { file.dump.command };
+    let format = if v2.is_none() { CLASSIC_ELB_COMMAND } else { file.command };
     Ok((format.strip_suffix(" --output json").unwrap_or(format), rows))
 }
 
@@ -1193,6 +1318,257 @@ fn buckets(file: &FileCtx<'_>, root: &Value) -> Result<Vec<Vec<Cell>>> {
         ));
     }
     Ok(rows)
+}
+
+// ---------------------------------------------------------------------------
+// Per-bucket S3 configuration dumps (`s3-bucket-config/<bucket>/*.json`).
+
+impl BucketSetting {
+    /// What the setting is called in messages.
+    fn what(self) -> &'static str {
+        match self {
+            BucketSetting::Lifecycle => "lifecycle configuration",
+            BucketSetting::Versioning => "versioning",
+            BucketSetting::IntelligentTiering => "Intelligent-Tiering configurations",
+        }
+    }
+}
+
+/// What one per-bucket dump says.
+#[derive(Debug, Clone, PartialEq)]
+enum BucketConfigValue {
+    /// The `Rules` array as compact JSON, and how many of the rules are enabled.
+    Lifecycle { rules: String, enabled: i64 },
+    /// `Enabled`, `Suspended`, or none (never enabled).
+    Versioning(Option<String>),
+    /// How many Intelligent-Tiering configurations are enabled.
+    IntelligentTiering(i64),
+}
+
+/// One per-bucket dump, read.
+#[derive(Debug)]
+struct BucketConfig {
+    account: String,
+    bucket: String,
+    setting: BucketSetting,
+    value: BucketConfigValue,
+}
+
+/// The first line of an AWS CLI error message saved in place of the output
+/// (`An error occurred (NoSuchLifecycleConfiguration) when calling ...`), if the text is one.
+fn cli_error(text: &str) -> Option<&str> {
+    let line = text.lines().map(str::trim).find(|l| !l.is_empty())?;
+    line.starts_with("An error occurred (").then_some(line)
+}
+
+fn read_bucket_config(
+    path: &Path,
+    dump: &'static BucketConfigDump,
+    bucket: String,
+    scope: &CliScope,
+) -> Result<BucketConfig> {
+    // Only the directories above `s3-bucket-config` say the account: a bucket
+    // may be named like an account id or a region. A region directory says
+    // nothing about a bucket (its region comes from list-buckets.json).
+    let file = FileCtx::under(path, path.parent().and_then(Path::parent), dump.command, Table::Buckets, scope);
+    let account = file.account(&bucket, None)?;
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let not_collected = "delete the file if the command failed (the bucket's setting then counts as not collected)";
+    let value = if text.trim().is_empty() {
+        match dump.setting {
+            // The AWS CLI prints nothing for an empty response: versioning never enabled.
+            BucketSetting::Versioning => BucketConfigValue::Versioning(None),
+            BucketSetting::Lifecycle => {
+                return Err(file.bad(format!(
+                    "the file is empty: `{}` fails with {NO_LIFECYCLE_CONFIGURATION} for a bucket without lifecycle \
+                     rules; save `{{\"Rules\": []}}` for such a bucket (docs/import-aws-cli.md has a loop that does), \
+                     and {not_collected}",
+                    dump.command
+                )));
+            }
+            BucketSetting::IntelligentTiering => {
+                return Err(file.bad(format!(
+                    "the file is empty: `{}` prints at least `{{\"IsTruncated\": false}}`; re-run it, or {not_collected}",
+                    dump.command
+                )));
+            }
+        }
+    } else if let Some(error) = cli_error(&text) {
+        if dump.setting == BucketSetting::Lifecycle && error.contains(&format!("({NO_LIFECYCLE_CONFIGURATION})")) {
+            BucketConfigValue::Lifecycle { rules: "[]".to_owned(), enabled: 0 }
+        } else {
+            return Err(file.bad(format!(
+                "holds an AWS CLI error instead of the command's JSON output: {error}; fix the cause and re-run `{}`, \
+                 or {not_collected}",
+                dump.command
+            )));
+        }
+    } else {
+        let root = parse_json_text(path, &text)?;
+        match dump.setting {
+            BucketSetting::Lifecycle => lifecycle_configuration(&file, &root)?,
+            BucketSetting::Versioning => versioning(&file, &root)?,
+            BucketSetting::IntelligentTiering => intelligent_tiering_configurations(&file, &root)?,
+        }
+    };
+    Ok(BucketConfig { account, bucket, setting: dump.setting, value })
+}
+
+/// The top-level object of a per-bucket dump.
+fn top_object<'a>(file: &FileCtx<'a>, root: &'a Value) -> Result<Obj<'a>> {
+    match root {
+        Value::Object(map) => Ok(Obj { map, path: String::new(), file: file.path }),
+        other => Err(file.bad(format!(
+            "expected a JSON object (the output of `{}`), found {}",
+            file.command,
+            kind_of(other)
+        ))),
+    }
+}
+
+/// A rule's or configuration's `Status`: one of `allowed`; returns whether it is the first.
+fn status(item: &Obj<'_>, allowed: [&str; 2]) -> Result<bool> {
+    let status = item.req_str("Status")?;
+    if !allowed.contains(&status.as_str()) {
+        return Err(item.bad(format!(
+            "`{}` should be `{}` or `{}`, found {status:?}",
+            item.at("Status"),
+            allowed[0],
+            allowed[1]
+        )));
+    }
+    Ok(status == allowed[0])
+}
+
+/// `get-bucket-lifecycle-configuration`: `{"Rules": [...], "TransitionDefaultMinimumObjectSize": ...}`.
+fn lifecycle_configuration(file: &FileCtx<'_>, root: &Value) -> Result<BucketConfigValue> {
+    let rules = required_top_level(file, root, "Rules")?;
+    let mut enabled = 0;
+    for rule in items(file, "Rules", rules)? {
+        if status(&rule, ["Enabled", "Disabled"])? {
+            enabled += 1;
+        }
+    }
+    let rules = serde_json::to_string(rules).map_err(|e| file.bad(format!("`Rules` cannot be re-serialized: {e}")))?;
+    Ok(BucketConfigValue::Lifecycle { rules, enabled })
+}
+
+/// `get-bucket-versioning`: `{"Status": "Enabled"}`, `{}` (or nothing) when never enabled.
+fn versioning(file: &FileCtx<'_>, root: &Value) -> Result<BucketConfigValue> {
+    let object = top_object(file, root)?;
+    if !object.map.is_empty() && !object.map.contains_key("Status") && !object.map.contains_key("MFADelete") {
+        return Err(file.bad(format!(
+            "no top-level `Status` key: expected the output of `{}` (`{{}}` when versioning was never enabled; is this the right file?)",
+            file.command
+        )));
+    }
+    if object.get("Status").is_none() {
+        return Ok(BucketConfigValue::Versioning(None));
+    }
+    let enabled = status(&object, ["Enabled", "Suspended"])?;
+    Ok(BucketConfigValue::Versioning(Some(if enabled { "Enabled" } else { "Suspended" }.to_owned())))
+}
+
+/// `list-bucket-intelligent-tiering-configurations`: `{"IsTruncated": false, "IntelligentTieringConfigurationList": [...]}`.
+fn intelligent_tiering_configurations(file: &FileCtx<'_>, root: &Value) -> Result<BucketConfigValue> {
+    let key = "IntelligentTieringConfigurationList";
+    let object = top_object(file, root)?;
+    if object.bool("IsTruncated")? == Some(true) {
+        return Err(file.bad(format!(
+            "the dump is truncated (`IsTruncated` is true): the bucket has more configurations than `{}` returns at once",
+            file.command
+        )));
+    }
+    let list = top_level(file, root, key)?;
+    if list.is_none() && !object.map.is_empty() && !object.map.contains_key("IsTruncated") {
+        return Err(file.bad(format!(
+            "no top-level `{key}` key: expected the output of `{}` (is this the right file?)",
+            file.command
+        )));
+    }
+    let mut enabled = 0;
+    for config in items(file, key, list.map_or(&[][..], Vec::as_slice))? {
+        if status(&config, ["Enabled", "Disabled"])? {
+            enabled += 1;
+        }
+    }
+    Ok(BucketConfigValue::IntelligentTiering(enabled))
+}
+
+/// The per-bucket dumps read so far, by account, bucket and setting, with the
+/// file each came from and whether a `buckets` row took it.
+#[derive(Default)]
+struct BucketConfigs {
+    entries: BTreeMap<(String, String, BucketSetting), (BucketConfigValue, usize, bool)>,
+}
+
+impl BucketConfigs {
+    /// Adds a dump; the same setting of a bucket in two files must agree.
+    fn add(&mut self, config: BucketConfig, file_index: usize, paths: &[PathBuf]) -> Result<()> {
+        let key = (config.account, config.bucket, config.setting);
+        match self.entries.get(&key) {
+            Some((value, _, _)) if *value == config.value => Ok(()),
+            Some((_, previous, _)) => Err(Error::BadJson {
+                path: paths[file_index].clone(),
+                detail: format!(
+                    "the {} of bucket `{}` (account {}) also appears in {} with different values; import one dump per bucket",
+                    key.2.what(),
+                    key.1,
+                    key.0,
+                    paths[*previous].display()
+                ),
+            }),
+            None => {
+                self.entries.insert(key, (config.value, file_index, false));
+                Ok(())
+            }
+        }
+    }
+
+    /// Fills the configuration columns of the `buckets` rows that have dumps.
+    fn apply(&mut self, rows: &mut [SourcedRow]) {
+        for row in rows {
+            let (Some(account), Some(bucket)) = (
+                cell_str(Table::Buckets, &row.cells, "account_id").map(str::to_owned),
+                cell_str(Table::Buckets, &row.cells, "bucket").map(str::to_owned),
+            ) else {
+                continue;
+            };
+            for dump in BUCKET_CONFIG_DUMPS {
+                let Some((value, _, applied)) = self.entries.get_mut(&(account.clone(), bucket.clone(), dump.setting))
+                else {
+                    continue;
+                };
+                *applied = true;
+                let cells = &mut row.cells;
+                match value.clone() {
+                    BucketConfigValue::Lifecycle { rules, enabled } => {
+                        set_cell(Table::Buckets, cells, "lifecycle_rules", Cell::Str(rules));
+                        set_cell(Table::Buckets, cells, "lifecycle_rule_count", Cell::I64(enabled));
+                    }
+                    BucketConfigValue::Versioning(status) => set_cell(Table::Buckets, cells, "versioning", s(status)),
+                    BucketConfigValue::IntelligentTiering(enabled) => {
+                        set_cell(Table::Buckets, cells, "intelligent_tiering_configs", Cell::I64(enabled));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Fails on the first dump whose bucket no `list-buckets.json` listed.
+    fn all_applied(&self, paths: &[PathBuf]) -> Result<()> {
+        match self.entries.iter().find(|(_, (_, _, applied))| !applied) {
+            None => Ok(()),
+            Some(((account, bucket, _), (_, file_index, _))) => Err(Error::BadJson {
+                path: paths[*file_index].clone(),
+                detail: format!(
+                    "bucket `{bucket}` of account {account} is in no list-buckets.json among the inputs: add the \
+                     account's list-buckets.json (`aws s3api list-buckets --output json`), or check that the directory \
+                     under {BUCKET_CONFIG_DIR}/ is named exactly like the bucket and sits in the right account directory"
+                ),
+            }),
+        }
+    }
 }
 
 fn savings_plans(file: &FileCtx<'_>, root: &Value) -> Result<Vec<Vec<Cell>>> {
@@ -1231,6 +1607,17 @@ pub fn dumps_markdown_table() -> String {
     let mut out = String::from("| file | command | table |\n|---|---|---|\n");
     for dump in CLI_DUMPS {
         let _ = writeln!(out, "| `{}` | `{}` | `{}` |", dump.file_name, dump.command, dump.table);
+    }
+    out
+}
+
+/// Renders [`BUCKET_CONFIG_DUMPS`] as a Markdown table (file, command, `buckets` columns), for the docs.
+pub fn bucket_config_markdown_table() -> String {
+    let mut out =
+        String::from("| file in `s3-bucket-config/<bucket>/` | command | `buckets` columns |\n|---|---|---|\n");
+    for dump in BUCKET_CONFIG_DUMPS {
+        let columns = dump.columns.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ");
+        let _ = writeln!(out, "| `{}` | `{}` | {columns} |", dump.file_name, dump.command);
     }
     out
 }

@@ -19,11 +19,13 @@ use polars::prelude::*;
 use super::bucket::BYTES_PER_GIB;
 use super::tiering::{AgeCut, Census};
 use crate::error::{PolarsResultExt, Result};
-use crate::rules::columns::{floats, strings, times};
+use crate::rules::columns::{bools, floats, strings, times};
 use crate::{Dataset, Table};
 
 /// The lifecycle size floor, bytes (128 KiB).
 const SMALL_OBJECT_BYTES: i64 = 128 * 1024;
+/// Inventory rows counted per batch.
+const BATCH_ROWS: usize = 2_000_000;
 /// Microseconds in a day.
 const MICROS_PER_DAY: f64 = 86_400e6;
 
@@ -49,85 +51,108 @@ pub fn load(dataset: &Dataset) -> Result<HashMap<String, BucketCensus>> {
     let mut out: HashMap<String, BucketCensus> = HashMap::new();
     let Some(objects) = dataset.table(Table::S3Objects) else { return Ok(out) };
     let context = "s3_objects (S3 Inventory)";
-    let latest_date =
-        col("inventory_date").max().over([col("bucket")]).during(|| format!("{context}: newest report per bucket"))?;
+    // The newest report per bucket, joined back to each batch.
+    let latest = objects
+        .clone()
+        .group_by([col("bucket")])
+        .agg([col("inventory_date").max().alias("latest")])
+        .collect()
+        .during(|| format!("{context}: newest report per bucket"))?;
+    let rows = objects
+        .clone()
+        .select([len().alias("rows")])
+        .collect()
+        .during(|| format!("{context}: counting rows"))?
+        .column("rows")
+        .ok()
+        .and_then(|c| c.get(0).ok())
+        .and_then(|v| v.extract::<i64>())
+        .unwrap_or(0);
     let age_days = (col("inventory_date").cast(DataType::Int64) - col("last_modified").cast(DataType::Int64))
         .cast(DataType::Float64)
         / lit(MICROS_PER_DAY);
-    let segments = col("key").str().split(lit("/"));
-    let has_slash = segments.clone().list().len().gt(lit(1));
-    let first_segment = segments.list().first();
-    let prefix = when(has_slash).then(first_segment + lit("/")).otherwise(lit(""));
-    let size = col("size").cast(DataType::Int64);
-    let mut aggregations = Vec::new();
-    for days in Census::CUT_DAYS {
-        let old_enough = col("age_days").gt_eq(lit(f64::from(days)));
-        let small = size.clone().lt(lit(SMALL_OBJECT_BYTES));
-        let bytes = |filter: Expr| when(filter).then(size.clone()).otherwise(lit(0i64)).sum().cast(DataType::Float64);
-        let count = |filter: Expr| when(filter).then(lit(1i64)).otherwise(lit(0i64)).sum().cast(DataType::Float64);
-        aggregations.extend([
-            count(old_enough.clone()).alias(format!("objects_{days}")),
-            bytes(old_enough.clone()).alias(format!("bytes_{days}")),
-            count(old_enough.clone().and(small.clone())).alias(format!("small_objects_{days}")),
-            bytes(old_enough.and(small)).alias(format!("small_bytes_{days}")),
-        ]);
-    }
-    aggregations.push(col("inventory_date").first().alias("inventory_date"));
-    let grouped = objects
-        .filter(col("inventory_date").eq(latest_date))
-        .filter(
-            col("is_latest")
-                .fill_null(lit(true))
-                .and(col("is_delete_marker").fill_null(lit(false)).not())
-                .and(col("storage_class").eq(lit("STANDARD")))
-                .and(col("size").is_not_null()),
-        )
-        .with_column(age_days.alias("age_days"))
-        .group_by([col("bucket"), prefix.alias("prefix")])
-        .agg(aggregations)
-        .sort(["bucket", "prefix"], SortMultipleOptions::default())
-        .collect()
-        .during(|| format!("{context}: counting objects by age"))?;
-    let bucket = strings(&grouped, "bucket", context)?;
-    let prefix = strings(&grouped, "prefix", context)?;
-    let date = times(&grouped, "inventory_date", context)?;
-    let mut cuts: Vec<[Float64Chunked; 4]> = Vec::new();
-    for days in Census::CUT_DAYS {
-        cuts.push([
-            floats(&grouped, &format!("objects_{days}"), context)?,
-            floats(&grouped, &format!("bytes_{days}"), context)?,
-            floats(&grouped, &format!("small_objects_{days}"), context)?,
-            floats(&grouped, &format!("small_bytes_{days}"), context)?,
-        ]);
-    }
-    for (i, date) in date.iter().enumerate() {
-        let (Some(name), Some(date)) = (bucket.get(i), *date) else { continue };
-        let census = Census {
-            cuts: Census::CUT_DAYS
-                .iter()
-                .zip(&cuts)
-                .map(|(&days, [objects, bytes, small_objects, small_bytes])| AgeCut {
-                    days,
-                    objects: objects.get(i).unwrap_or(0.0),
-                    gib: bytes.get(i).unwrap_or(0.0) / BYTES_PER_GIB,
-                    small_objects: small_objects.get(i).unwrap_or(0.0),
-                    small_gib: small_bytes.get(i).unwrap_or(0.0) / BYTES_PER_GIB,
-                })
-                .collect(),
-        };
-        let entry = out.entry(name.to_owned()).or_insert_with(|| BucketCensus {
-            bucket: name.to_owned(),
-            inventory_date: date,
-            whole: Census { cuts: Census::CUT_DAYS.iter().map(|&days| AgeCut { days, ..AgeCut::default() }).collect() },
-            prefixes: BTreeMap::new(),
-        });
-        for (total, part) in entry.whole.cuts.iter_mut().zip(&census.cuts) {
-            total.objects += part.objects;
-            total.gib += part.gib;
-            total.small_objects += part.small_objects;
-            total.small_gib += part.small_gib;
+    // `logs/` of `logs/2026/a.gz`; a struct split, not a list: no per-key allocation.
+    let split = col("key").str().split_exact_inclusive(lit("/"), 1);
+    let has_slash = split.clone().struct_().field_by_index(1).is_not_null();
+    let prefix = when(has_slash).then(split.struct_().field_by_index(0)).otherwise(lit(""));
+    // One group per (bucket, prefix, age band, small): the cuts are cumulative
+    // sums of the bands, added up below, so the frame never holds a column per cut.
+    let age_band = Census::CUT_DAYS
+        .iter()
+        .map(|&days| col("age_days").gt_eq(lit(f64::from(days))).cast(DataType::Int32))
+        .reduce(|a, b| a + b)
+        .expect("cut days are not empty");
+    let empty = || Census { cuts: Census::CUT_DAYS.iter().map(|&days| AgeCut { days, ..AgeCut::default() }).collect() };
+    // Inventories run to hundreds of millions of objects: fixed-size batches
+    // (row groups are read per slice) keep memory flat whatever the size.
+    for offset in (0..rows).step_by(BATCH_ROWS) {
+        let grouped = objects
+            .clone()
+            .slice(offset, BATCH_ROWS as IdxSize)
+            .join(
+                latest.clone().lazy(),
+                [col("bucket"), col("inventory_date")],
+                [col("bucket"), col("latest")],
+                JoinArgs::new(JoinType::Semi),
+            )
+            .filter(
+                col("is_latest")
+                    .fill_null(lit(true))
+                    .and(col("is_delete_marker").fill_null(lit(false)).not())
+                    .and(col("storage_class").eq(lit("STANDARD")))
+                    .and(col("size").is_not_null()),
+            )
+            .with_column(age_days.clone().alias("age_days"))
+            .group_by([
+                col("bucket"),
+                prefix.clone().alias("prefix"),
+                age_band.clone().alias("age_band"),
+                col("size").lt(lit(SMALL_OBJECT_BYTES)).alias("small"),
+            ])
+            .agg([
+                len().cast(DataType::Float64).alias("objects"),
+                col("size").cast(DataType::Float64).sum().alias("bytes"),
+                col("inventory_date").first().alias("inventory_date"),
+            ])
+            .sort(["bucket", "prefix"], SortMultipleOptions::default())
+            .collect()
+            .during(|| format!("{context}: counting objects by age"))?;
+        let bucket = strings(&grouped, "bucket", context)?;
+        let prefix = strings(&grouped, "prefix", context)?;
+        let band = ints32(&grouped, "age_band", context)?;
+        let small = bools(&grouped, "small", context)?;
+        let objects = floats(&grouped, "objects", context)?;
+        let bytes = floats(&grouped, "bytes", context)?;
+        let date = times(&grouped, "inventory_date", context)?;
+        for (i, date) in date.iter().enumerate() {
+            let (Some(name), Some(date), Some(band)) = (bucket.get(i), *date, band.get(i)) else { continue };
+            let entry = out.entry(name.to_owned()).or_insert_with(|| BucketCensus {
+                bucket: name.to_owned(),
+                inventory_date: date,
+                whole: empty(),
+                prefixes: BTreeMap::new(),
+            });
+            let (count, gib) = (objects.get(i).unwrap_or(0.0), bytes.get(i).unwrap_or(0.0) / BYTES_PER_GIB);
+            let is_small = small.get(i).unwrap_or(false);
+            let part = entry.prefixes.entry(prefix.get(i).unwrap_or_default().to_owned()).or_insert_with(empty);
+            // An object `band` thresholds old counts in the first `band` cuts (0 days, 30 days, ...).
+            let bands = usize::try_from(band).unwrap_or(0);
+            for census in [&mut entry.whole, part] {
+                for cut in census.cuts.iter_mut().take(bands) {
+                    cut.objects += count;
+                    cut.gib += gib;
+                    if is_small {
+                        cut.small_objects += count;
+                        cut.small_gib += gib;
+                    }
+                }
+            }
         }
-        entry.prefixes.insert(prefix.get(i).unwrap_or_default().to_owned(), census);
     }
     Ok(out)
+}
+
+/// An int32 column (the age band).
+fn ints32(df: &DataFrame, name: &str, context: &str) -> Result<Int32Chunked> {
+    df.column(name).and_then(|c| c.i32().cloned()).during(|| format!("{context}: column `{name}`"))
 }
