@@ -169,7 +169,7 @@ fn report_writes_the_page_and_json_and_prints_the_path() {
     let mut names: Vec<String> =
         std::fs::read_dir(&out_dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
     names.sort();
-    assert_eq!(names, ["findings.json", "report.html"]);
+    assert_eq!(names, ["email.html", "email.txt", "findings.csv", "findings.json", "report.html"]);
 }
 
 #[test]
@@ -180,6 +180,7 @@ fn report_defaults_to_a_folder_named_after_the_as_of_date() {
     assert_eq!(stdout(&out).trim_end(), Path::new("reports").join("2026-11-16").join("report.html").to_str().unwrap());
     assert!(dir.path().join("reports/2026-11-16/report.html").is_file());
     assert!(dir.path().join("reports/2026-11-16/findings.json").is_file());
+    assert!(dir.path().join("reports/2026-11-16/findings.csv").is_file());
     assert_eq!(stderr(&out), "", "--quiet prints nothing but results");
 }
 

@@ -17,7 +17,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use costwise_analyzer::{Analysis, Config, Dataset, analyze};
 
 use crate::view::ReportView;
-use crate::{html, json, output, terminal};
+use crate::{csv_export, email, html, json, output, terminal};
 
 /// Exit code: the command ran (findings are not errors).
 pub const EXIT_OK: u8 = 0;
@@ -33,7 +33,8 @@ costwise finds wasted AWS spend and reports, in dollars, what to do about it.
 
 It reads a snapshot directory (billing data and inventory as Parquet, see
 `costwise schema`), runs every rule (see `costwise rules`) and writes an HTML
-page for the weekly cost review plus findings.json for other tools.
+page for the weekly cost review plus findings.json and findings.csv for other
+tools and spreadsheets.
 
 Exit codes:
   0  ran; findings are not errors
@@ -61,7 +62,7 @@ pub struct Cli {
 pub enum Command {
     /// Analyze a snapshot and print a summary (or the findings.json document).
     Analyze(AnalyzeArgs),
-    /// Analyze a snapshot and write report.html and findings.json.
+    /// Analyze a snapshot and write report.html, findings.json, findings.csv and the e-mail (email.html, email.txt).
     Report(ReportArgs),
     /// Write the report for the bundled demo account and print the page's path.
     Demo(DemoArgs),
@@ -111,6 +112,13 @@ pub struct ReportArgs {
     /// Output directory [default: reports/<as-of date>].
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// Where report.html will be published (http:// or https://); email.html links to it. Without it, the
+    /// e-mail says the page is attached.
+    #[arg(long, value_name = "URL")]
+    page_url: Option<String>,
+    /// findings.json of the previous run; the e-mail's subject and list then count new findings.
+    #[arg(long, value_name = "FILE")]
+    previous: Option<PathBuf>,
 }
 
 /// `costwise demo`.
@@ -283,9 +291,14 @@ fn run_analyze(args: &AnalyzeArgs) -> anyhow::Result<Outcome> {
 }
 
 fn run_report(args: &ReportArgs, quiet: bool) -> anyhow::Result<Outcome> {
+    if let Some(url) = &args.page_url {
+        email::check_page_url(url).map_err(|e| UsageError(format!("--page-url: {e}")))?;
+    }
+    let previous = args.previous.as_deref().map(email::PreviousFindings::load).transpose()?;
     let analysis = load_and_analyze(&args.input)?;
     let out = args.out.clone().unwrap_or_else(|| default_out_dir(&analysis));
-    let page = write_report(&analysis, &out, quiet)?;
+    let options = email::EmailOptions { page_url: args.page_url.as_deref(), previous: previous.as_ref() };
+    let page = write_report(&analysis, &out, quiet, &options)?;
     print_stdout(&format!("{}\n", page.display()))?;
     Ok(outcome(&analysis))
 }
@@ -293,7 +306,7 @@ fn run_report(args: &ReportArgs, quiet: bool) -> anyhow::Result<Outcome> {
 fn run_demo(args: &DemoArgs, quiet: bool) -> anyhow::Result<Outcome> {
     let snapshot = crate::demo::snapshot_dir()?;
     let analysis = analyze_snapshot(&snapshot, &crate::demo::config()?)?;
-    let page = write_report(&analysis, &args.out, quiet)?;
+    let page = write_report(&analysis, &args.out, quiet, &email::EmailOptions::default())?;
     print_stdout(&format!("{}\n", page.display()))?;
     Ok(outcome(&analysis))
 }
@@ -303,22 +316,36 @@ fn default_out_dir(analysis: &Analysis) -> PathBuf {
     Path::new("reports").join(analysis.as_of.format("%Y-%m-%d").to_string())
 }
 
-/// Writes report.html and findings.json into `out`; returns the page's path.
-pub fn write_report(analysis: &Analysis, out: &Path, quiet: bool) -> anyhow::Result<PathBuf> {
+/// Writes report.html, findings.json, findings.csv and the weekly e-mail (email.html, email.txt) into `out`;
+/// returns the page's path.
+pub fn write_report(
+    analysis: &Analysis,
+    out: &Path,
+    quiet: bool,
+    mail_options: &email::EmailOptions<'_>,
+) -> anyhow::Result<PathBuf> {
     let view = ReportView::new(analysis);
     let page = html::render(&view).context("rendering report.html")?;
+    let mail = email::render(analysis, &view, mail_options)?;
     let json = json::findings_json(analysis).context("serializing findings.json")?;
+    let csv = csv_export::findings_csv(analysis).context("writing findings.csv")?;
     output::ensure_dir(out)?;
     let json_path = output::write_atomic(out, "findings.json", json.as_bytes())?;
+    let csv_path = output::write_atomic(out, "findings.csv", csv.as_bytes())?;
+    output::write_atomic(out, "email.html", mail.html.as_bytes())?;
+    output::write_atomic(out, "email.txt", mail.text.as_bytes())?;
+    // The page last: it is what the printed path points at.
     let page_path = output::write_atomic(out, "report.html", page.as_bytes())?;
     if !quiet {
         eprintln!(
-            "Potential savings {}/month ({}); wrote {} and {}",
+            "Potential savings {}/month ({}); wrote {}, {} and {}",
             view.savings_monthly,
             view.savings_share,
             page_path.display(),
-            json_path.display()
+            json_path.display(),
+            csv_path.display()
         );
+        eprintln!("E-mail \"{}\": wrote email.html and email.txt", mail.subject);
     }
     Ok(page_path)
 }

@@ -4,6 +4,9 @@
 //! it carries a `schema_version` that changes only when a field changes
 //! meaning, and nothing that varies between two runs on the same snapshot —
 //! no wall-clock timestamps; `as_of` is the data's own date.
+//!
+//! Every field is documented in `docs/json-schema.md`; a test in
+//! `tests/exports.rs` fails when a field is missing there.
 
 use costwise_analyzer::Analysis;
 use serde::Serialize;

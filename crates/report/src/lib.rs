@@ -1,11 +1,13 @@
 //! costwise's presentation layer and command line: turns an
 //! [`Analysis`](costwise_analyzer::Analysis) into a self-contained HTML page,
-//! a `findings.json` document and a terminal summary, and holds the
-//! `costwise` CLI that writes them.
+//! a `findings.json` document, a `findings.csv` export and a terminal
+//! summary, and holds the `costwise` CLI that writes them.
 //!
 //! The flow is always analysis → [`view::ReportView`] (flat, pre-formatted
 //! view models) → a renderer ([`html`], [`terminal`]); `findings.json`
-//! ([`json`]) serializes the analysis itself. Files are written atomically
+//! ([`json`]) serializes the analysis itself and `findings.csv`
+//! ([`csv_export`]) flattens its findings; [`email`] renders the weekly
+//! e-mail (subject, HTML and text parts) from the same view. Files are written atomically
 //! ([`output`]). Money is formatted in [`format`], never in templates.
 //!
 //! # Exit codes of `costwise`
@@ -21,7 +23,9 @@
 //! key at fault.
 
 pub mod cli;
+pub mod csv_export;
 pub mod demo;
+pub mod email;
 pub mod format;
 pub mod html;
 pub mod json;
