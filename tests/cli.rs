@@ -169,7 +169,7 @@ fn report_writes_the_page_and_json_and_prints_the_path() {
     let mut names: Vec<String> =
         std::fs::read_dir(&out_dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
     names.sort();
-    assert_eq!(names, ["email.html", "email.txt", "findings.csv", "findings.json", "report.html"]);
+    assert_eq!(names, ["email.html", "email.json", "email.txt", "findings.csv", "findings.json", "report.html"]);
 }
 
 #[test]

@@ -16,6 +16,13 @@
 //! "ebs.gp3_gb_month" = 0.072        # every region
 //! [prices.eu-west-1]
 //! "ec2:m5.large" = 0.098            # one region
+//!
+//! [email]                           # optional; see the `email` module
+//! from = "costwise@example.com"
+//! to = ["pm-team@example.com"]
+//! smtp-host = "smtp.example.com"
+//! username = "costwise"
+//! password-env = "COSTWISE_SMTP_PASSWORD"
 //! ```
 //!
 //! Unknown keys and unknown rule ids are errors that name the key: a typo must
@@ -30,6 +37,10 @@ use crate::error::{Error, Result};
 use crate::prices::PriceOverrides;
 use crate::rules::registry;
 
+mod email;
+
+pub use email::{EmailConfig, PasswordSource, SmtpAuth, SmtpTls, is_loopback};
+
 /// A parsed, validated configuration.
 #[derive(Debug, Clone, Default)]
 pub struct Config {
@@ -43,6 +54,8 @@ pub struct Config {
     pub rule_options: BTreeMap<String, toml::Value>,
     /// Price overrides.
     pub prices: PriceOverrides,
+    /// Where the weekly e-mail goes (the `[email]` section), when configured.
+    pub email: Option<EmailConfig>,
 }
 
 /// Resources to leave out of findings.
@@ -69,6 +82,8 @@ struct RawConfig {
     rules: toml::Table,
     #[serde(default)]
     prices: toml::Table,
+    #[serde(default)]
+    email: Option<toml::Table>,
 }
 
 impl Config {
@@ -117,7 +132,19 @@ impl Config {
             Error::Config { detail, .. } => config_error(detail),
             other => other,
         })?;
-        Ok(Self { path: path.map(Path::to_path_buf), exclusions: raw.exclusions, disabled_rules, rule_options, prices })
+        let email = raw
+            .email
+            .map(|table| EmailConfig::from_toml(&table, path))
+            .transpose()
+            .map_err(|problems| config_error(format!("[email]: {}", problems.join("; "))))?;
+        Ok(Self {
+            path: path.map(Path::to_path_buf),
+            exclusions: raw.exclusions,
+            disabled_rules,
+            rule_options,
+            prices,
+            email,
+        })
     }
 }
 

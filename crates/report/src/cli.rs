@@ -17,7 +17,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use costwise_analyzer::{Analysis, Config, Dataset, analyze};
 
 use crate::view::ReportView;
-use crate::{csv_export, email, html, json, output, terminal};
+use crate::{csv_export, email, html, json, output, send, terminal};
 
 /// Exit code: the command ran (findings are not errors).
 pub const EXIT_OK: u8 = 0;
@@ -27,6 +27,8 @@ pub const EXIT_ERROR: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 /// Exit code: output was written but is incomplete because one or more rules failed.
 pub const EXIT_INCOMPLETE: u8 = 3;
+/// Exit code: the report was written (or exists) but the e-mail could not be sent; `costwise send` re-sends it.
+pub const EXIT_NOT_SENT: u8 = 4;
 
 const LONG_ABOUT: &str = "\
 costwise finds wasted AWS spend and reports, in dollars, what to do about it.
@@ -40,7 +42,14 @@ Exit codes:
   0  ran; findings are not errors
   1  error (unreadable snapshot, I/O, ...)
   2  usage or config error (bad arguments, invalid config file, unknown rule)
-  3  output written but incomplete: one or more rules failed (see stderr and the report)";
+  3  output written but incomplete: one or more rules failed (see stderr and the report)
+  4  report written but the e-mail was not sent (see stderr); re-send it with
+     `costwise send --run DIR --config FILE`. Takes precedence over 3.
+
+E-mail: `costwise report --send` mails the report to the recipients in the
+config's [email] section after writing its files; `costwise send` re-sends a
+written report. The SMTP password comes from an environment variable or a
+file named in [email], never from the config file itself.";
 
 /// Command-line arguments.
 #[derive(Debug, Parser)]
@@ -70,6 +79,8 @@ pub enum Command {
     Rules(RulesArgs),
     /// Print the snapshot data model (every table and column) as Markdown.
     Schema,
+    /// E-mail an already written report directory (again) to the recipients in the config's [email] section.
+    Send(SendArgs),
     /// Build a snapshot from billing exports (CUR 2.0, legacy CUR, FOCUS) and AWS CLI JSON dumps.
     Import(ImportArgs),
 }
@@ -119,6 +130,22 @@ pub struct ReportArgs {
     /// findings.json of the previous run; the e-mail's subject and list then count new findings.
     #[arg(long, value_name = "FILE")]
     previous: Option<PathBuf>,
+    /// After writing the files, e-mail the report as configured in the [email] section of --config (required).
+    /// If sending fails the files stay, the error goes to stderr and the exit code is 4.
+    #[arg(long, requires = "config")]
+    send: bool,
+}
+
+/// `costwise send`.
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    /// A report directory written by `costwise report` (holds email.json, email.txt, email.html, findings.csv
+    /// and report.html).
+    #[arg(long, value_name = "DIR")]
+    run: PathBuf,
+    /// Config file whose [email] section says where to send the report.
+    #[arg(long, value_name = "FILE")]
+    config: PathBuf,
 }
 
 /// `costwise demo`.
@@ -164,6 +191,8 @@ pub enum Outcome {
     Complete,
     /// Output was produced, but one or more rules failed.
     Incomplete,
+    /// The report was written, but the e-mail could not be sent.
+    NotSent,
 }
 
 /// A usage or configuration mistake: exit code 2 rather than 1.
@@ -197,6 +226,7 @@ pub fn exit_code(result: &anyhow::Result<Outcome>) -> u8 {
     match result {
         Ok(Outcome::Complete) => EXIT_OK,
         Ok(Outcome::Incomplete) => EXIT_INCOMPLETE,
+        Ok(Outcome::NotSent) => EXIT_NOT_SENT,
         Err(err) => {
             eprintln!("error: {}", one_line(&format!("{err:#}")));
             if err.downcast_ref::<UsageError>().is_some() { EXIT_USAGE } else { EXIT_ERROR }
@@ -212,6 +242,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
         Command::Demo(args) => run_demo(args, cli.quiet),
         Command::Rules(args) => run_rules(args),
         Command::Schema => run_schema(),
+        Command::Send(args) => run_send(args, cli.quiet),
         Command::Import(args) => run_import(args, cli.quiet),
     }
 }
@@ -251,11 +282,15 @@ fn one_line(message: &str) -> String {
 
 /// Opens the snapshot and config and runs every rule.
 fn load_and_analyze(input: &InputArgs) -> anyhow::Result<Analysis> {
-    let config = match &input.config {
-        Some(path) => Config::load(path).map_err(|e| UsageError(e.to_string()))?,
-        None => Config::default(),
-    };
-    analyze_snapshot(&input.snapshot, &config)
+    analyze_snapshot(&input.snapshot, &load_config(input.config.as_deref())?)
+}
+
+/// Reads the config file (an invalid one is a usage error), or the defaults without one.
+fn load_config(path: Option<&Path>) -> anyhow::Result<Config> {
+    match path {
+        Some(path) => Config::load(path).map_err(|e| UsageError(e.to_string()).into()),
+        None => Ok(Config::default()),
+    }
 }
 
 fn analyze_snapshot(dir: &Path, config: &Config) -> anyhow::Result<Analysis> {
@@ -294,13 +329,65 @@ fn run_report(args: &ReportArgs, quiet: bool) -> anyhow::Result<Outcome> {
     if let Some(url) = &args.page_url {
         email::check_page_url(url).map_err(|e| UsageError(format!("--page-url: {e}")))?;
     }
+    let config = load_config(args.input.config.as_deref())?;
+    let mail_config = match (&config.email, args.send) {
+        (None, true) => {
+            let path = args.input.config.as_deref().unwrap_or(Path::new("--config")).display();
+            return Err(UsageError(format!("--send: {path} has no [email] section")).into());
+        }
+        (mail_config, _) => mail_config.as_ref(),
+    };
     let previous = args.previous.as_deref().map(email::PreviousFindings::load).transpose()?;
-    let analysis = load_and_analyze(&args.input)?;
+    let analysis = analyze_snapshot(&args.input.snapshot, &config)?;
     let out = args.out.clone().unwrap_or_else(|| default_out_dir(&analysis));
-    let options = email::EmailOptions { page_url: args.page_url.as_deref(), previous: previous.as_ref() };
+    // --page-url wins over the config's page-url.
+    let page_url = args.page_url.as_deref().or(mail_config.and_then(|m| m.page_url.as_deref()));
+    let options = email::EmailOptions { page_url, previous: previous.as_ref() };
     let page = write_report(&analysis, &out, quiet, &options)?;
     print_stdout(&format!("{}\n", page.display()))?;
-    Ok(outcome(&analysis))
+    let outcome = outcome(&analysis);
+    if let Some(mail_config) = mail_config.filter(|_| args.send) {
+        let mail = send::Outgoing::load(&out)?;
+        if deliver(mail_config, &mail, quiet) == Outcome::NotSent {
+            let config_path = args.input.config.as_deref().unwrap_or(Path::new("FILE"));
+            eprintln!(
+                "note: the report in {dir} is complete; re-send it with `costwise send --run {dir} --config {}`",
+                config_path.display(),
+                dir = out.display()
+            );
+            return Ok(Outcome::NotSent);
+        }
+    }
+    Ok(outcome)
+}
+
+/// Sends `mail`; prints the result (a failure always, as `error: e-mail not sent: ...`).
+fn deliver(mail_config: &costwise_analyzer::config::EmailConfig, mail: &send::Outgoing, quiet: bool) -> Outcome {
+    match send::send(mail_config, mail) {
+        Ok(()) => {
+            if !quiet {
+                eprintln!("E-mail \"{}\": sent to {}", mail.meta.subject, mail_config.to.join(", "));
+            }
+            Outcome::Complete
+        }
+        Err(err) => {
+            eprintln!("error: e-mail not sent: {}", one_line(&format!("{err:#}")));
+            Outcome::NotSent
+        }
+    }
+}
+
+fn run_send(args: &SendArgs, quiet: bool) -> anyhow::Result<Outcome> {
+    let config = load_config(Some(&args.config))?;
+    let Some(mail_config) = &config.email else {
+        return Err(UsageError(format!("{} has no [email] section", args.config.display())).into());
+    };
+    if !args.run.is_dir() {
+        bail!("report directory {} does not exist", args.run.display());
+    }
+    // Missing files are an error (exit 1) found before any connection is made; SMTP failures exit 4.
+    let mail = send::Outgoing::load(&args.run)?;
+    Ok(deliver(mail_config, &mail, quiet))
 }
 
 fn run_demo(args: &DemoArgs, quiet: bool) -> anyhow::Result<Outcome> {
@@ -316,7 +403,8 @@ fn default_out_dir(analysis: &Analysis) -> PathBuf {
     Path::new("reports").join(analysis.as_of.format("%Y-%m-%d").to_string())
 }
 
-/// Writes report.html, findings.json, findings.csv and the weekly e-mail (email.html, email.txt) into `out`;
+/// Writes report.html, findings.json, findings.csv and the weekly e-mail (email.html, email.txt, email.json with
+/// its subject and page link) into `out`;
 /// returns the page's path.
 pub fn write_report(
     analysis: &Analysis,
@@ -334,6 +422,7 @@ pub fn write_report(
     let csv_path = output::write_atomic(out, "findings.csv", csv.as_bytes())?;
     output::write_atomic(out, "email.html", mail.html.as_bytes())?;
     output::write_atomic(out, "email.txt", mail.text.as_bytes())?;
+    send::EmailMeta { subject: mail.subject.clone(), page_url: mail_options.page_url.map(str::to_owned) }.write(out)?;
     // The page last: it is what the printed path points at.
     let page_path = output::write_atomic(out, "report.html", page.as_bytes())?;
     if !quiet {
@@ -465,6 +554,7 @@ mod tests {
     fn usage_errors_exit_2_and_others_exit_1() {
         assert_eq!(exit_code(&Ok(Outcome::Complete)), EXIT_OK);
         assert_eq!(exit_code(&Ok(Outcome::Incomplete)), EXIT_INCOMPLETE);
+        assert_eq!(exit_code(&Ok(Outcome::NotSent)), EXIT_NOT_SENT);
         assert_eq!(exit_code(&Err(UsageError("bad".into()).into())), EXIT_USAGE);
         assert_eq!(exit_code(&Err(anyhow::anyhow!("io"))), EXIT_ERROR);
     }

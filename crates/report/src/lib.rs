@@ -7,7 +7,7 @@
 //! view models) → a renderer ([`html`], [`terminal`]); `findings.json`
 //! ([`json`]) serializes the analysis itself and `findings.csv`
 //! ([`csv_export`]) flattens its findings; [`email`] renders the weekly
-//! e-mail (subject, HTML and text parts) from the same view. Files are written atomically
+//! e-mail (subject, HTML and text parts) from the same view, and [`send`] mails it over SMTP. Files are written atomically
 //! ([`output`]). Money is formatted in [`format`], never in templates.
 //!
 //! # Exit codes of `costwise`
@@ -18,6 +18,7 @@
 //! | 1 | an error stopped it (unreadable or missing snapshot, I/O, ...) |
 //! | 2 | usage or configuration error (bad arguments, invalid config file, unknown rule id) |
 //! | 3 | output written but incomplete: one or more rules failed (listed on stderr and in the report) |
+//! | 4 | report written but the e-mail was not sent ([`send`]; re-send with `costwise send --run DIR`); wins over 3 |
 //!
 //! Errors are printed as one line, `error: ...`, naming the file, column or
 //! key at fault.
@@ -30,6 +31,7 @@ pub mod format;
 pub mod html;
 pub mod json;
 pub mod output;
+pub mod send;
 pub mod svg;
 pub mod terminal;
 pub mod view;
