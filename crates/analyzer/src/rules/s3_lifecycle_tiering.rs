@@ -70,11 +70,12 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Context, NotEnoughData, Rule, RuleOutput};
+use super::{Context, Rule, RuleOutput};
 use crate::error::Error;
 use crate::finding::{Category, Confidence, Evidence, Finding, Remediation, Risk};
 use crate::prices::PriceSource;
 use crate::spend::stable;
+use crate::storage::bucket::Verdict;
 use crate::storage::inventory::{self, BucketCensus};
 use crate::storage::lifecycle::{NewRule, Recommendation, SMALL_OBJECTS_TO_ARCHIVE};
 use crate::storage::tiering::{self, Outcome, Policy, S3Rates, Workload};
@@ -171,27 +172,10 @@ impl Rule for S3LifecycleTiering {
         let profiles = bucket::load(ctx.dataset, settings.lookback_days, ctx.prices.hours_per_month())?;
         let censuses = inventory::load(ctx.dataset)?;
         let storage_metrics_missing = profiles.iter().all(|p| p.bytes_by_storage_type.is_empty());
-        let mut output = RuleOutput::default();
-        for profile in &profiles {
-            match judge(settings, ctx, profile, censuses.get(&profile.bucket), storage_metrics_missing) {
-                Verdict::Finding(finding) => output.findings.push(*finding),
-                Verdict::NotEnoughData(reason) => output.not_enough_data.push(NotEnoughData {
-                    account_id: profile.account_id.clone(),
-                    region: Some(profile.region.clone()),
-                    resource_id: profile.bucket.clone(),
-                    reason,
-                }),
-                Verdict::Fine => {}
-            }
-        }
-        Ok(output)
+        Ok(bucket::rule_output(&profiles, |profile| {
+            judge(settings, ctx, profile, censuses.get(&profile.bucket), storage_metrics_missing)
+        }))
     }
-}
-
-enum Verdict {
-    Finding(Box<Finding>),
-    NotEnoughData(String),
-    Fine,
 }
 
 fn judge(

@@ -66,12 +66,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Context, NotEnoughData, Rule, RuleOutput};
+use super::{Context, Rule, RuleOutput};
 use crate::error::Error;
 use crate::finding::{Category, Confidence, Evidence, Finding, Remediation, Risk};
 use crate::prices::{Price, PriceOrigin};
 use crate::spend::stable;
-use crate::storage::bucket::{self, NONCURRENT_BYTES};
+use crate::storage::bucket::{self, NONCURRENT_BYTES, Verdict};
 use crate::storage::lifecycle::{NewRule, Recommendation};
 use crate::storage::tiering::{GIB_PER_KIB, S3Rates};
 use crate::storage::{BYTES_PER_GIB, BucketProfile};
@@ -153,27 +153,8 @@ impl Rule for S3NoncurrentVersions {
     fn check(settings: &Settings, ctx: &Context<'_>) -> Result<RuleOutput, Error> {
         let profiles = bucket::load(ctx.dataset, LOOKBACK_DAYS, ctx.prices.hours_per_month())?;
         let lens_collected = bucket::storage_lens_collected(&profiles);
-        let mut output = RuleOutput::default();
-        for profile in &profiles {
-            match judge(settings, ctx, profile, lens_collected) {
-                Verdict::Finding(finding) => output.findings.push(*finding),
-                Verdict::NotEnoughData(reason) => output.not_enough_data.push(NotEnoughData {
-                    account_id: profile.account_id.clone(),
-                    region: Some(profile.region.clone()),
-                    resource_id: profile.bucket.clone(),
-                    reason,
-                }),
-                Verdict::Fine => {}
-            }
-        }
-        Ok(output)
+        Ok(bucket::rule_output(&profiles, |profile| judge(settings, ctx, profile, lens_collected)))
     }
-}
-
-enum Verdict {
-    Finding(Box<Finding>),
-    NotEnoughData(String),
-    Fine,
 }
 
 /// The rate the noncurrent versions are priced at, and in words which one it is.

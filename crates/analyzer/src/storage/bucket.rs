@@ -569,6 +569,37 @@ impl RequestMetrics {
     }
 }
 
+/// What a storage rule concludes about one bucket.
+pub enum Verdict {
+    /// Something to do.
+    Finding(Box<crate::Finding>),
+    /// The bucket could not be judged, and why.
+    NotEnoughData(String),
+    /// Nothing to do.
+    Fine,
+}
+
+/// A storage rule's output from its verdict on every bucket.
+pub fn rule_output(
+    profiles: &[BucketProfile],
+    mut judge: impl FnMut(&BucketProfile) -> Verdict,
+) -> crate::rules::RuleOutput {
+    let mut output = crate::rules::RuleOutput::default();
+    for profile in profiles {
+        match judge(profile) {
+            Verdict::Finding(finding) => output.findings.push(*finding),
+            Verdict::NotEnoughData(reason) => output.not_enough_data.push(crate::rules::NotEnoughData {
+                account_id: profile.account_id.clone(),
+                region: Some(profile.region.clone()),
+                resource_id: profile.bucket.clone(),
+                reason,
+            }),
+            Verdict::Fine => {}
+        }
+    }
+    output
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
