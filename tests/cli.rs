@@ -1,30 +1,14 @@
 //! End-to-end tests: the real `costwise` binary on a small snapshot written
-//! by the test, checking stdout, stderr, exit codes and the files it writes,
-//! and the rendered page in headless Chromium.
+//! by the test, checking stdout, stderr, exit codes and the files it writes.
+//! The page in a real browser is tested in `tests/browser.rs`.
+
+mod common;
 
 #[path = "../crates/report/tests/support/mod.rs"]
 mod support;
 
+use common::{costwise, stderr, stdout};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
-
-fn costwise(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_costwise"))
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("the costwise binary runs")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).unwrap()
-}
 
 /// A temp dir holding the tiny snapshot at `<tmp>/snapshot`.
 fn snapshot() -> (tempfile::TempDir, PathBuf) {
@@ -137,7 +121,7 @@ fn report_writes_the_page_and_json_and_prints_the_path() {
     let out =
         costwise(&["report", "--snapshot", snap.to_str().unwrap(), "--out", out_dir.to_str().unwrap()], dir.path());
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let page = out_dir.join("report.html");
+    let page = out_dir.join("index.html");
     assert_eq!(stdout(&out).trim_end(), page.to_str().unwrap());
     let html = std::fs::read_to_string(&page).unwrap();
     assert!(html.contains("Potential savings <strong>$28/month</strong>"));
@@ -169,7 +153,7 @@ fn report_writes_the_page_and_json_and_prints_the_path() {
     let mut names: Vec<String> =
         std::fs::read_dir(&out_dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
     names.sort();
-    assert_eq!(names, ["email.html", "email.json", "email.txt", "findings.csv", "findings.json", "report.html"]);
+    assert_eq!(names, ["email.html", "email.json", "email.txt", "findings.csv", "findings.json", "index.html"]);
 }
 
 #[test]
@@ -177,8 +161,8 @@ fn report_defaults_to_a_folder_named_after_the_as_of_date() {
     let (dir, snap) = snapshot();
     let out = costwise(&["report", "--quiet", "--snapshot", snap.to_str().unwrap()], dir.path());
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_eq!(stdout(&out).trim_end(), Path::new("reports").join("2026-11-16").join("report.html").to_str().unwrap());
-    assert!(dir.path().join("reports/2026-11-16/report.html").is_file());
+    assert_eq!(stdout(&out).trim_end(), Path::new("reports").join("2026-11-16").join("index.html").to_str().unwrap());
+    assert!(dir.path().join("reports/2026-11-16/index.html").is_file());
     assert!(dir.path().join("reports/2026-11-16/findings.json").is_file());
     assert!(dir.path().join("reports/2026-11-16/findings.csv").is_file());
     assert_eq!(stderr(&out), "", "--quiet prints nothing but results");
@@ -222,92 +206,4 @@ fn bad_arguments_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     let out = costwise(&["frobnicate"], Path::new("."));
     assert_eq!(out.status.code(), Some(2));
-}
-
-/// Where Chromium is, or a failure that says how to get it.
-fn chromium() -> PathBuf {
-    for candidate in ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"] {
-        if Path::new(candidate).is_file() {
-            return candidate.into();
-        }
-    }
-    panic!(
-        "headless Chromium is required for the rendered-page test but was not found in /usr/bin. \
-         Install it with `apt-get update && apt-get install -y chromium` (scripts/test does this when run as root)."
-    );
-}
-
-/// Runs headless Chromium with a time limit; returns its stdout.
-fn run_chromium(profile: &Path, extra: &[String], page: &Path) -> String {
-    let mut child = Command::new(chromium())
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .args(extra)
-        .arg(format!("file://{}", page.display()))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromium starts");
-    let started = Instant::now();
-    loop {
-        if child.try_wait().unwrap().is_some() {
-            break;
-        }
-        if started.elapsed() > Duration::from_secs(120) {
-            let _ = child.kill();
-            panic!("chromium did not finish within 120 s");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let output = child.wait_with_output().unwrap();
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-#[test]
-fn the_page_renders_in_headless_chromium() {
-    let (dir, snap) = snapshot();
-    let out_dir = dir.path().join("out");
-    let out =
-        costwise(&["report", "--snapshot", snap.to_str().unwrap(), "--out", out_dir.to_str().unwrap()], dir.path());
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let page = out_dir.join("report.html").canonicalize().unwrap();
-
-    let dom = run_chromium(&dir.path().join("profile-dom"), &["--dump-dom".to_owned()], &page);
-    assert!(dom.contains("Potential savings"), "headline missing from the rendered DOM:\n{dom}");
-    assert!(dom.contains("$28/month"), "savings missing from the rendered DOM");
-    assert!(dom.contains("vol-0bbb2222"), "finding missing from the rendered DOM");
-    assert!(dom.contains("<svg class=\"trend\""), "trend chart missing from the rendered DOM");
-
-    let shot = dir.path().join("report.png");
-    run_chromium(
-        &dir.path().join("profile-shot"),
-        &[
-            format!("--screenshot={}", shot.display()),
-            "--window-size=1280,2000".to_owned(),
-            "--hide-scrollbars".to_owned(),
-        ],
-        &page,
-    );
-    let png = std::fs::read(&shot).expect("chromium wrote a screenshot");
-    // To look at the page yourself: COSTWISE_TEST_ARTIFACTS=/some/dir cargo test --test cli the_page_renders
-    if let Some(keep) = std::env::var_os("COSTWISE_TEST_ARTIFACTS") {
-        let keep = PathBuf::from(keep);
-        std::fs::create_dir_all(&keep).unwrap();
-        std::fs::copy(&page, keep.join("report.html")).unwrap();
-        std::fs::copy(&shot, keep.join("report.png")).unwrap();
-    }
-    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "not a PNG");
-    let width = u32::from_be_bytes(png[16..20].try_into().unwrap());
-    let height = u32::from_be_bytes(png[20..24].try_into().unwrap());
-    assert_eq!((width, height), (1280, 2000));
-    // A blank or error page compresses to a few KB; the report has text, tables and a chart.
-    assert!(png.len() > 40_000, "screenshot is suspiciously small ({} bytes)", png.len());
 }

@@ -53,7 +53,7 @@ fn demo_report_matches_the_generators_oracle() {
         .expect("run costwise demo");
     assert!(output.status.success(), "costwise demo failed: {}", String::from_utf8_lossy(&output.stderr));
     let stdout = String::from_utf8_lossy(&output.stdout);
-    let page = out.path().join("report.html");
+    let page = out.path().join("index.html");
     assert!(stdout.contains(&*page.to_string_lossy()), "demo prints the page path, got: {stdout}");
     assert!(page.exists());
 
@@ -261,7 +261,7 @@ fn demo_report_matches_the_generators_oracle() {
     assert_eq!(budget["monthly_savings"].as_f64(), Some(0.0), "a budget alert is not a saving");
     let html = std::fs::read_to_string(&page).unwrap();
     let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("reports/sample");
-    for file in ["findings.json", "findings.csv", "report.html", "email.html", "email.txt"] {
+    for file in ["findings.json", "findings.csv", "index.html", "email.html", "email.txt"] {
         let fresh = std::fs::read_to_string(out.path().join(file)).unwrap();
         let committed = std::fs::read_to_string(sample.join(file)).unwrap_or_default();
         assert!(

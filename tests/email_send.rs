@@ -140,7 +140,7 @@ fn assert_is_the_report(raw: &[u8], envelope: &Value, out: &Path) {
     assert!(!header("Date").is_empty());
     assert_eq!(mail.ctype.mimetype, "multipart/mixed");
 
-    // multipart/mixed = [multipart/alternative [text, html], findings.csv, report.html]
+    // multipart/mixed = [multipart/alternative [text, html], findings.csv, index.html]
     let types: Vec<&str> = mail.subparts.iter().map(|p| p.ctype.mimetype.as_str()).collect();
     assert_eq!(types, ["multipart/alternative", "text/csv", "text/html"]);
     let alternative = &mail.subparts[0];
@@ -160,8 +160,8 @@ fn assert_is_the_report(raw: &[u8], envelope: &Value, out: &Path) {
     assert_eq!(csv, std::fs::read(out.join("findings.csv")).unwrap());
     assert!(String::from_utf8_lossy(&csv).lines().count() > 10, "the demo's findings are in the CSV");
     let (name, page) = attachment(&mail.subparts[2]);
-    assert_eq!(name, "report.html");
-    assert_eq!(page, std::fs::read(out.join("report.html")).unwrap());
+    assert_eq!(name, "costwise-report.html");
+    assert_eq!(page, std::fs::read(out.join("index.html")).unwrap());
 }
 
 #[test]
@@ -195,7 +195,7 @@ fn a_failed_send_keeps_the_report_and_costwise_send_delivers_it_later() {
     assert!(stderr.contains(&format!("error: e-mail not sent: SMTP server 127.0.0.1:{port} (none)")), "{stderr}");
     assert!(stderr.contains("costwise send --run"), "{stderr}");
     assert_no_password(&output);
-    for name in ["report.html", "findings.json", "findings.csv", "email.html", "email.txt", "email.json"] {
+    for name in ["index.html", "findings.json", "findings.csv", "email.html", "email.txt", "email.json"] {
         assert!(out.join(name).is_file(), "{name} was not written");
     }
 

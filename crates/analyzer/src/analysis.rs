@@ -158,6 +158,21 @@ pub struct ExclusionReport {
     pub matches_snapshot: bool,
 }
 
+impl Analysis {
+    /// Whether each finding counts toward the headline: false for the findings left out as overlaps.
+    pub fn counted(&self) -> Vec<bool> {
+        let skipped: std::collections::HashSet<(&str, &str, &str)> = self
+            .overlaps
+            .iter()
+            .map(|o| (o.account_id.as_str(), o.resource_id.as_str(), o.skipped_rule.as_str()))
+            .collect();
+        self.findings
+            .iter()
+            .map(|f| !skipped.contains(&(f.account_id.as_str(), f.resource_id.as_str(), f.rule.as_str())))
+            .collect()
+    }
+}
+
 /// Runs every enabled rule over `dataset` with `config`.
 ///
 /// Fails only when the price book cannot be built; a rule's failure is

@@ -17,6 +17,11 @@
 //! [prices.eu-west-1]
 //! "ec2:m5.large" = 0.098            # one region
 //!
+//! [source]                          # for `costwise run`; see the `schedule` module
+//! snapshot = "snapshot"
+//! [report]
+//! dir = "reports"
+//!
 //! [email]                           # optional; see the `email` module
 //! from = "costwise@example.com"
 //! to = ["pm-team@example.com"]
@@ -38,11 +43,13 @@ use crate::prices::PriceOverrides;
 use crate::rules::registry;
 
 mod email;
+mod schedule;
 
 pub use email::{EmailConfig, PasswordSource, SmtpAuth, SmtpTls, is_loopback};
+pub use schedule::{ReportConfig, SourceConfig};
 
 /// A parsed, validated configuration.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Config {
     /// The file it came from.
     pub path: Option<PathBuf>,
@@ -56,6 +63,25 @@ pub struct Config {
     pub prices: PriceOverrides,
     /// Where the weekly e-mail goes (the `[email]` section), when configured.
     pub email: Option<EmailConfig>,
+    /// What `costwise run` analyzes (the `[source]` section), when configured.
+    pub source: Option<SourceConfig>,
+    /// Where `costwise run` keeps its history (the `[report]` section; `reports` next to the config by default).
+    pub report: ReportConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            path: None,
+            exclusions: Exclusions::default(),
+            disabled_rules: BTreeSet::new(),
+            rule_options: BTreeMap::new(),
+            prices: PriceOverrides::default(),
+            email: None,
+            source: None,
+            report: ReportConfig::default_for(None),
+        }
+    }
 }
 
 /// Resources to leave out of findings.
@@ -73,18 +99,8 @@ pub struct Exclusions {
     pub accounts: Vec<String>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct RawConfig {
-    #[serde(default)]
-    exclusions: Exclusions,
-    #[serde(default)]
-    rules: toml::Table,
-    #[serde(default)]
-    prices: toml::Table,
-    #[serde(default)]
-    email: Option<toml::Table>,
-}
+/// The top-level sections.
+const SECTIONS: [&str; 6] = ["exclusions", "rules", "prices", "email", "source", "report"];
 
 impl Config {
     /// Reads and validates a config file.
@@ -94,56 +110,110 @@ impl Config {
         Self::parse(&text, Some(path))
     }
 
-    /// Parses and validates config text.
+    /// Parses and validates config text; the error lists every problem, separated by `; `.
     pub fn parse(text: &str, path: Option<&Path>) -> Result<Self> {
-        let config_error = |detail: String| Error::Config { path: path.map(Path::to_path_buf), detail };
-        let raw: RawConfig = toml::from_str(text).map_err(|e| config_error(e.to_string()))?;
+        Self::check(text, path)
+            .map_err(|problems| Error::Config { path: path.map(Path::to_path_buf), detail: problems.join("; ") })
+    }
+
+    /// Parses and validates config text, collecting every problem (each naming its section and key) rather
+    /// than stopping at the first: `costwise config check` shows them all.
+    pub fn check(text: &str, path: Option<&Path>) -> std::result::Result<Self, Vec<String>> {
+        let table: toml::Table = toml::from_str(text).map_err(|e| vec![e.to_string()])?;
+        let mut problems = Vec::new();
+        for key in table.keys() {
+            if !SECTIONS.contains(&key.as_str()) {
+                problems.push(format!("unknown section `{key}` (known sections: {})", SECTIONS.join(", ")));
+            }
+        }
+        let section = |name: &str, problems: &mut Vec<String>| -> toml::Table {
+            match table.get(name) {
+                None => toml::Table::new(),
+                Some(toml::Value::Table(t)) => t.clone(),
+                Some(_) => {
+                    problems.push(format!("`{name}` must be a section ([{name}])"));
+                    toml::Table::new()
+                }
+            }
+        };
+
+        let exclusions: Exclusions = section("exclusions", &mut problems).try_into().unwrap_or_else(|e| {
+            problems.push(format!("[exclusions]: {}", e.to_string().trim()));
+            Exclusions::default()
+        });
+        for tag in &exclusions.tags {
+            if tag.trim().is_empty() || tag.starts_with('=') {
+                problems.push(format!("exclusions.tags: `{tag}` is not `key` or `key=value`"));
+            }
+        }
+
         let mut disabled_rules = BTreeSet::new();
         let mut rule_options = BTreeMap::new();
         let known: Vec<&str> = registry().iter().map(|r| r.id).collect();
-        for (key, value) in raw.rules {
+        for (key, value) in section("rules", &mut problems) {
             if key == "disable" {
-                let ids: Vec<String> =
-                    value.try_into().map_err(|_| config_error("`rules.disable` must be a list of rule ids".into()))?;
-                for id in ids {
-                    if !known.contains(&id.as_str()) {
-                        return Err(config_error(format!("unknown rule `{id}` in rules.disable")));
+                match value.try_into::<Vec<String>>() {
+                    Err(_) => problems.push("`rules.disable` must be a list of rule ids".into()),
+                    Ok(ids) => {
+                        for id in ids {
+                            if known.contains(&id.as_str()) {
+                                disabled_rules.insert(id);
+                            } else {
+                                problems.push(format!("unknown rule `{id}` in rules.disable"));
+                            }
+                        }
                     }
-                    disabled_rules.insert(id);
                 }
             } else if known.contains(&key.as_str()) {
                 rule_options.insert(key, value);
             } else {
-                return Err(config_error(format!(
-                    "unknown rule `{key}` under [rules] (known rules: {})",
-                    known.join(", ")
-                )));
+                problems.push(format!("unknown rule `{key}` under [rules] (known rules: {})", known.join(", ")));
             }
         }
         for spec in registry() {
-            spec.configure(rule_options.get(spec.id)).map_err(|e| config_error(format!("[rules.{}]: {e}", spec.id)))?;
-        }
-        for tag in &raw.exclusions.tags {
-            if tag.trim().is_empty() || tag.starts_with('=') {
-                return Err(config_error(format!("exclusions.tags: `{tag}` is not `key` or `key=value`")));
+            if let Err(e) = spec.configure(rule_options.get(spec.id)) {
+                problems.push(format!("[rules.{}]: {e}", spec.id));
             }
         }
-        let prices = PriceOverrides::from_toml(&raw.prices).map_err(|e| match e {
-            Error::Config { detail, .. } => config_error(detail),
-            other => other,
-        })?;
-        let email = raw
-            .email
-            .map(|table| EmailConfig::from_toml(&table, path))
-            .transpose()
-            .map_err(|problems| config_error(format!("[email]: {}", problems.join("; "))))?;
+
+        let prices = PriceOverrides::from_toml(&section("prices", &mut problems)).unwrap_or_else(|e| {
+            problems.push(match e {
+                Error::Config { detail, .. } => detail,
+                other => other.to_string(),
+            });
+            PriceOverrides::default()
+        });
+        let optional =
+            |name: &str, problems: &mut Vec<String>| table.contains_key(name).then(|| section(name, problems));
+        let email = optional("email", &mut problems).and_then(|t| {
+            EmailConfig::from_toml(&t, path)
+                .map_err(|found| problems.extend(found.into_iter().map(|p| format!("[email]: {p}"))))
+                .ok()
+        });
+        let source = optional("source", &mut problems).and_then(|t| {
+            SourceConfig::from_toml(&t, path)
+                .map_err(|found| problems.extend(found.into_iter().map(|p| format!("[source]: {p}"))))
+                .ok()
+        });
+        let report = match optional("report", &mut problems) {
+            None => ReportConfig::default_for(path),
+            Some(t) => ReportConfig::from_toml(&t, path).unwrap_or_else(|found| {
+                problems.extend(found.into_iter().map(|p| format!("[report]: {p}")));
+                ReportConfig::default_for(path)
+            }),
+        };
+        if !problems.is_empty() {
+            return Err(problems);
+        }
         Ok(Self {
             path: path.map(Path::to_path_buf),
-            exclusions: raw.exclusions,
+            exclusions,
             disabled_rules,
             rule_options,
             prices,
             email,
+            source,
+            report,
         })
     }
 }

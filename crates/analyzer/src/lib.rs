@@ -27,6 +27,7 @@ pub mod finding;
 pub mod ingest;
 pub mod manifest;
 pub mod metrics;
+pub mod plan;
 pub mod prices;
 pub mod rightsizing;
 pub mod rules;

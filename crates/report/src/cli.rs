@@ -14,8 +14,10 @@ use std::process::ExitCode;
 use anyhow::{Context as _, bail};
 use chrono::Timelike as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use costwise_analyzer::ingest::aws_cli::CliScope;
 use costwise_analyzer::{Analysis, Config, Dataset, analyze};
 
+use crate::changes::{Changes, PreviousReport};
 use crate::view::ReportView;
 use crate::{csv_export, email, html, json, output, send, terminal};
 
@@ -46,6 +48,12 @@ Exit codes:
   4  report written but the e-mail was not sent (see stderr); re-send it with
      `costwise send --run DIR --config FILE`. Takes precedence over 3.
 
+The weekly job: `costwise run --config costwise.toml` analyzes the config's
+[source], writes a new run into the report history ([report] dir, with an
+index page and \"since last report\" against the previous run) and sends the
+e-mail; a lock file keeps two runs from overlapping. `costwise init` writes an
+example config and `costwise config check` lists every problem in one.
+
 E-mail: `costwise report --send` mails the report to the recipients in the
 config's [email] section after writing its files; `costwise send` re-sends a
 written report. The SMTP password comes from an environment variable or a
@@ -71,7 +79,7 @@ pub struct Cli {
 pub enum Command {
     /// Analyze a snapshot and print a summary (or the findings.json document).
     Analyze(AnalyzeArgs),
-    /// Analyze a snapshot and write report.html, findings.json, findings.csv and the e-mail (email.html, email.txt).
+    /// Analyze a snapshot and write index.html, findings.json, findings.csv and the e-mail (email.html, email.txt).
     Report(ReportArgs),
     /// Write the report for the bundled demo account and print the page's path.
     Demo(DemoArgs),
@@ -83,6 +91,55 @@ pub enum Command {
     Send(SendArgs),
     /// Build a snapshot from billing exports (CUR 2.0, legacy CUR, FOCUS) and AWS CLI JSON dumps.
     Import(ImportArgs),
+    /// The scheduled job: (re)import the source, analyze it, write a new run into the report history, update its
+    /// index and send the e-mail, all as configured in --config.
+    Run(RunArgs),
+    /// Write a commented example config file to start from.
+    Init(InitArgs),
+    /// Work with config files.
+    Config(ConfigArgs),
+}
+
+/// `costwise run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Config file with a [source] section (what to analyze), and optionally [report] (where the history
+    /// goes, default `reports` next to the config) and [email] (who gets the e-mail).
+    #[arg(long, value_name = "FILE")]
+    config: PathBuf,
+    /// Write the report but do not send the e-mail, even when [email] is configured.
+    #[arg(long)]
+    no_email: bool,
+}
+
+/// `costwise init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Where to write the example config.
+    #[arg(value_name = "FILE", default_value = "costwise.toml")]
+    path: PathBuf,
+    /// Replace the file if it exists.
+    #[arg(long)]
+    force: bool,
+}
+
+/// `costwise config`.
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// What to do with the config.
+    #[command(subcommand)]
+    action: ConfigAction,
+}
+
+/// `costwise config <action>`.
+#[derive(Debug, Subcommand)]
+pub enum ConfigAction {
+    /// Validate a config file and list every problem in it at once (exit code 2 when there are any).
+    Check {
+        /// The config file.
+        #[arg(value_name = "FILE", default_value = "costwise.toml")]
+        path: PathBuf,
+    },
 }
 
 /// Where the data and settings come from.
@@ -123,11 +180,12 @@ pub struct ReportArgs {
     /// Output directory [default: reports/<as-of date>].
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
-    /// Where report.html will be published (http:// or https://); email.html links to it. Without it, the
+    /// Where index.html will be published (http:// or https://); email.html links to it. Without it, the
     /// e-mail says the page is attached.
     #[arg(long, value_name = "URL")]
     page_url: Option<String>,
-    /// findings.json of the previous run; the e-mail's subject and list then count new findings.
+    /// findings.json of the previous run: the page gets a "since last report" section (new, resolved and
+    /// realized) and the e-mail counts new findings. `costwise run` finds it in the history by itself.
     #[arg(long, value_name = "FILE")]
     previous: Option<PathBuf>,
     /// After writing the files, e-mail the report as configured in the [email] section of --config (required).
@@ -140,7 +198,7 @@ pub struct ReportArgs {
 #[derive(Debug, Args)]
 pub struct SendArgs {
     /// A report directory written by `costwise report` (holds email.json, email.txt, email.html, findings.csv
-    /// and report.html).
+    /// and index.html).
     #[arg(long, value_name = "DIR")]
     run: PathBuf,
     /// Config file whose [email] section says where to send the report.
@@ -221,12 +279,19 @@ pub fn main() -> ExitCode {
     ExitCode::from(exit_code(&run(&cli)))
 }
 
+/// The exit code of a command that ran.
+pub fn exit_code_of(outcome: Outcome) -> u8 {
+    match outcome {
+        Outcome::Complete => EXIT_OK,
+        Outcome::Incomplete => EXIT_INCOMPLETE,
+        Outcome::NotSent => EXIT_NOT_SENT,
+    }
+}
+
 /// The exit code for a command's result; prints the error, if any, as one line.
 pub fn exit_code(result: &anyhow::Result<Outcome>) -> u8 {
     match result {
-        Ok(Outcome::Complete) => EXIT_OK,
-        Ok(Outcome::Incomplete) => EXIT_INCOMPLETE,
-        Ok(Outcome::NotSent) => EXIT_NOT_SENT,
+        Ok(outcome) => exit_code_of(*outcome),
         Err(err) => {
             eprintln!("error: {}", one_line(&format!("{err:#}")));
             if err.downcast_ref::<UsageError>().is_some() { EXIT_USAGE } else { EXIT_ERROR }
@@ -244,6 +309,9 @@ pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
         Command::Schema => run_schema(),
         Command::Send(args) => run_send(args, cli.quiet),
         Command::Import(args) => run_import(args, cli.quiet),
+        Command::Run(args) => crate::scheduled::run(&args.config, args.no_email, cli.quiet),
+        Command::Init(args) => run_init(args, cli.quiet),
+        Command::Config(ConfigArgs { action: ConfigAction::Check { path } }) => run_config_check(path),
     }
 }
 
@@ -264,7 +332,7 @@ fn init_logging(verbose: u8, quiet: bool) {
 }
 
 /// Joins a multi-line message (TOML errors quote the offending line) into one line.
-fn one_line(message: &str) -> String {
+pub(crate) fn one_line(message: &str) -> String {
     message
         .lines()
         .map(str::trim)
@@ -286,14 +354,14 @@ fn load_and_analyze(input: &InputArgs) -> anyhow::Result<Analysis> {
 }
 
 /// Reads the config file (an invalid one is a usage error), or the defaults without one.
-fn load_config(path: Option<&Path>) -> anyhow::Result<Config> {
+pub(crate) fn load_config(path: Option<&Path>) -> anyhow::Result<Config> {
     match path {
         Some(path) => Config::load(path).map_err(|e| UsageError(e.to_string()).into()),
         None => Ok(Config::default()),
     }
 }
 
-fn analyze_snapshot(dir: &Path, config: &Config) -> anyhow::Result<Analysis> {
+pub(crate) fn analyze_snapshot(dir: &Path, config: &Config) -> anyhow::Result<Analysis> {
     if !dir.exists() {
         bail!("snapshot directory {} does not exist", dir.display());
     }
@@ -308,7 +376,7 @@ fn analyze_snapshot(dir: &Path, config: &Config) -> anyhow::Result<Analysis> {
 }
 
 /// Reports rule failures on stderr and turns them into the outcome.
-fn outcome(analysis: &Analysis) -> Outcome {
+pub(crate) fn outcome(analysis: &Analysis) -> Outcome {
     for failure in &analysis.errors {
         eprintln!("warning: {failure}");
     }
@@ -337,18 +405,23 @@ fn run_report(args: &ReportArgs, quiet: bool) -> anyhow::Result<Outcome> {
         }
         (mail_config, _) => mail_config.as_ref(),
     };
-    let previous = args.previous.as_deref().map(email::PreviousFindings::load).transpose()?;
+    let previous = args.previous.as_deref().map(PreviousReport::load).transpose()?;
     let analysis = analyze_snapshot(&args.input.snapshot, &config)?;
     let out = args.out.clone().unwrap_or_else(|| default_out_dir(&analysis));
-    // --page-url wins over the config's page-url.
-    let page_url = args.page_url.as_deref().or(mail_config.and_then(|m| m.page_url.as_deref()));
-    let options = email::EmailOptions { page_url, previous: previous.as_ref() };
+    let changes = previous.as_ref().map(|p| Changes::between(p, None, &analysis));
+    // --page-url wins over the config's page-url; `{run}` stands for the output directory's name.
+    let out_name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let page_url = args
+        .page_url
+        .clone()
+        .or_else(|| mail_config.and_then(|m| m.page_url.as_deref()).map(|u| u.replace("{run}", &out_name)));
+    let options = email::EmailOptions { page_url: page_url.as_deref(), changes: changes.as_ref() };
     let page = write_report(&analysis, &out, quiet, &options)?;
     print_stdout(&format!("{}\n", page.display()))?;
     let outcome = outcome(&analysis);
     if let Some(mail_config) = mail_config.filter(|_| args.send) {
         let mail = send::Outgoing::load(&out)?;
-        if deliver(mail_config, &mail, quiet) == Outcome::NotSent {
+        if deliver(mail_config, &mail, quiet).is_err() {
             let config_path = args.input.config.as_deref().unwrap_or(Path::new("FILE"));
             eprintln!(
                 "note: the report in {dir} is complete; re-send it with `costwise send --run {dir} --config {}`",
@@ -361,18 +434,24 @@ fn run_report(args: &ReportArgs, quiet: bool) -> anyhow::Result<Outcome> {
     Ok(outcome)
 }
 
-/// Sends `mail`; prints the result (a failure always, as `error: e-mail not sent: ...`).
-fn deliver(mail_config: &costwise_analyzer::config::EmailConfig, mail: &send::Outgoing, quiet: bool) -> Outcome {
+/// Sends `mail`; prints the result (a failure always, as `error: e-mail not sent: ...`) and returns the
+/// failure's one-line message.
+pub(crate) fn deliver(
+    mail_config: &costwise_analyzer::config::EmailConfig,
+    mail: &send::Outgoing,
+    quiet: bool,
+) -> Result<(), String> {
     match send::send(mail_config, mail) {
         Ok(()) => {
             if !quiet {
                 eprintln!("E-mail \"{}\": sent to {}", mail.meta.subject, mail_config.to.join(", "));
             }
-            Outcome::Complete
+            Ok(())
         }
         Err(err) => {
-            eprintln!("error: e-mail not sent: {}", one_line(&format!("{err:#}")));
-            Outcome::NotSent
+            let message = one_line(&format!("{err:#}"));
+            eprintln!("error: e-mail not sent: {message}");
+            Err(message)
         }
     }
 }
@@ -387,7 +466,7 @@ fn run_send(args: &SendArgs, quiet: bool) -> anyhow::Result<Outcome> {
     }
     // Missing files are an error (exit 1) found before any connection is made; SMTP failures exit 4.
     let mail = send::Outgoing::load(&args.run)?;
-    Ok(deliver(mail_config, &mail, quiet))
+    Ok(if deliver(mail_config, &mail, quiet).is_ok() { Outcome::Complete } else { Outcome::NotSent })
 }
 
 fn run_demo(args: &DemoArgs, quiet: bool) -> anyhow::Result<Outcome> {
@@ -403,7 +482,7 @@ fn default_out_dir(analysis: &Analysis) -> PathBuf {
     Path::new("reports").join(analysis.as_of.format("%Y-%m-%d").to_string())
 }
 
-/// Writes report.html, findings.json, findings.csv and the weekly e-mail (email.html, email.txt, email.json with
+/// Writes index.html, findings.json, findings.csv and the weekly e-mail (email.html, email.txt, email.json with
 /// its subject and page link) into `out`;
 /// returns the page's path.
 pub fn write_report(
@@ -412,8 +491,11 @@ pub fn write_report(
     quiet: bool,
     mail_options: &email::EmailOptions<'_>,
 ) -> anyhow::Result<PathBuf> {
-    let view = ReportView::new(analysis);
-    let page = html::render(&view).context("rendering report.html")?;
+    let view = match mail_options.changes {
+        Some(changes) => ReportView::new(analysis).with_changes(analysis, changes),
+        None => ReportView::new(analysis),
+    };
+    let page = html::render(&view).context("rendering index.html")?;
     let mail = email::render(analysis, &view, mail_options)?;
     let json = json::findings_json(analysis).context("serializing findings.json")?;
     let csv = csv_export::findings_csv(analysis).context("writing findings.csv")?;
@@ -424,7 +506,7 @@ pub fn write_report(
     output::write_atomic(out, "email.txt", mail.text.as_bytes())?;
     send::EmailMeta { subject: mail.subject.clone(), page_url: mail_options.page_url.map(str::to_owned) }.write(out)?;
     // The page last: it is what the printed path points at.
-    let page_path = output::write_atomic(out, "report.html", page.as_bytes())?;
+    let page_path = output::write_atomic(out, "index.html", page.as_bytes())?;
     if !quiet {
         eprintln!(
             "Potential savings {}/month ({}); wrote {}, {} and {}",
@@ -471,19 +553,34 @@ fn run_rules(args: &RulesArgs) -> anyhow::Result<Outcome> {
 }
 
 fn run_import(args: &ImportArgs, quiet: bool) -> anyhow::Result<Outcome> {
-    use costwise_analyzer::ingest::{ImportOptions, aws_cli::CliScope, import};
+    import_snapshot(
+        &args.inputs,
+        &args.out,
+        &CliScope { account_id: args.account.clone(), region: args.region.clone() },
+        args.description.clone(),
+        quiet,
+    )?;
+    print_stdout(&format!("{}\n", args.out.display()))?;
+    Ok(Outcome::Complete)
+}
+
+/// Imports `inputs` into the snapshot `out` (replaced atomically), reporting what was read on stderr.
+pub(crate) fn import_snapshot(
+    inputs: &[PathBuf],
+    out: &Path,
+    scope: &CliScope,
+    description: Option<String>,
+    quiet: bool,
+) -> anyhow::Result<()> {
+    use costwise_analyzer::ingest::{ImportOptions, import};
     use costwise_analyzer::manifest::TableStatus;
 
     // The import moment is the one place the wall clock enters a snapshot: it is when the
     // inventory was observed, and the "as of" of a snapshot without billing data.
     let now = chrono::Utc::now().naive_utc();
     let created_at = now.with_nanosecond(0).unwrap_or(now);
-    let options = ImportOptions {
-        scope: CliScope { account_id: args.account.clone(), region: args.region.clone() },
-        created_at,
-        description: args.description.clone(),
-    };
-    let summary = import(&args.inputs, &args.out, &options)?;
+    let options = ImportOptions { scope: scope.clone(), created_at, description };
+    let summary = import(inputs, out, &options)?;
     for path in &summary.ignored {
         eprintln!(
             "warning: ignored {} (not a billing file, a known AWS CLI dump or an S3 Inventory report)",
@@ -512,8 +609,66 @@ fn run_import(args: &ImportArgs, quiet: bool) -> anyhow::Result<Outcome> {
             present.join(", ")
         );
     }
-    print_stdout(&format!("{}\n", args.out.display()))?;
+    Ok(())
+}
+
+/// The example config `costwise init` writes.
+pub const EXAMPLE_CONFIG: &str = include_str!("../costwise.example.toml");
+
+fn run_init(args: &InitArgs, quiet: bool) -> anyhow::Result<Outcome> {
+    if args.path.exists() && !args.force {
+        return Err(UsageError(format!(
+            "{} already exists; pass --force to replace it, or `costwise config check {}` to validate it",
+            args.path.display(),
+            args.path.display()
+        ))
+        .into());
+    }
+    let dir = match args.path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = args.path.file_name().context("the config path has no file name")?.to_string_lossy().into_owned();
+    output::ensure_dir(&dir)?;
+    let path = output::write_atomic(&dir, &name, EXAMPLE_CONFIG.as_bytes())?;
+    if !quiet {
+        eprintln!("Wrote an example config; edit [source] (and [email]), then check it with `costwise config check`.");
+    }
+    print_stdout(&format!("{}\n", path.display()))?;
     Ok(Outcome::Complete)
+}
+
+fn run_config_check(path: &Path) -> anyhow::Result<Outcome> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read", path.display()))?;
+    match Config::check(&text, Some(path)) {
+        Ok(config) => {
+            let mut summary = format!("{}: OK", path.display());
+            if let Some(source) = &config.source {
+                let _ = write!(summary, "; analyzes {}", source.snapshot.display());
+                if !source.import.is_empty() {
+                    let _ = write!(summary, " (re-imported from {} input(s) each run)", source.import.len());
+                }
+                let _ = write!(summary, "; history in {}", config.report.dir.display());
+            } else {
+                summary.push_str("; no [source] section, so `costwise run` cannot use it (report/analyze can)");
+            }
+            match &config.email {
+                Some(mail) => {
+                    let _ =
+                        write!(summary, "; e-mails {} via {}:{}", mail.to.join(", "), mail.smtp_host, mail.smtp_port);
+                }
+                None => summary.push_str("; no e-mail"),
+            }
+            print_stdout(&format!("{summary}\n"))?;
+            Ok(Outcome::Complete)
+        }
+        Err(problems) => {
+            for problem in &problems {
+                eprintln!("error: {}: {}", path.display(), one_line(problem));
+            }
+            Err(UsageError(format!("{}: {} problem(s)", path.display(), problems.len())).into())
+        }
+    }
 }
 
 fn run_schema() -> anyhow::Result<Outcome> {
@@ -522,7 +677,7 @@ fn run_schema() -> anyhow::Result<Outcome> {
 }
 
 /// Writes to stdout, treating a closed pipe (`costwise rules | head`) as success.
-fn print_stdout(text: &str) -> anyhow::Result<()> {
+pub(crate) fn print_stdout(text: &str) -> anyhow::Result<()> {
     let mut stdout = std::io::stdout().lock();
     match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e).context("writing to stdout"),

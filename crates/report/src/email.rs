@@ -21,31 +21,26 @@
 //! # "New" findings
 //!
 //! A finding is *new* when no finding of the previous run has the same
-//! `(rule, account_id, resource_id)`; the previous run is given as its
-//! `findings.json` ([`PreviousFindings`]). Every finding counts, including
+//! `(rule, account_id, resource_id)` ([`crate::changes`]). Every finding counts, including
 //! spend alerts and findings left out of the total. Without a previous run
 //! nothing is called new and the subject has no ", N new" part.
 //!
 //! # The action plan's first step
 //!
-//! Week 1 is what can be done without a change window or a conversation about
-//! capacity ([`first_step`]): the findings whose risk is `non-disruptive`,
-//! whose saving counts toward the headline (a finding left out because an
-//! overlapping finding saves more is not counted twice) and is positive, and
-//! that are not commitment purchases. Commitments (reserved instances,
-//! savings plans) come last in the plan even when buying them is harmless:
-//! they are sized on usage the cleanup is about to change. The step's figure
-//! is the sum of those findings' monthly savings.
+//! The e-mail shows the first step of the action plan
+//! ([`costwise_analyzer::plan`]) that has findings — usually week 1's
+//! non-disruptive changes — with its findings grouped by rule; the page shows
+//! the whole plan.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::Path;
 
 use anyhow::{Context as _, bail};
 use askama::Template;
-use costwise_analyzer::{Analysis, Category, Finding, Risk};
-use serde::Deserialize;
+use costwise_analyzer::plan::ActionPlan;
+use costwise_analyzer::{Analysis, Category, Risk};
 
+use crate::changes::Changes;
 use crate::format::{money, money_whole, number, percent};
 use crate::view::ReportView;
 
@@ -78,127 +73,8 @@ pub struct Email {
 pub struct EmailOptions<'a> {
     /// Where the full page is published (`http://` or `https://`); without it the e-mail says the page is attached.
     pub page_url: Option<&'a str>,
-    /// The findings of the previous run, to count new ones.
-    pub previous: Option<&'a PreviousFindings>,
-}
-
-/// The findings of a previous run, reduced to what identifies a finding: `(rule, account_id, resource_id)`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PreviousFindings {
-    keys: HashSet<(String, String, String)>,
-}
-
-/// The part of `findings.json` that identifies findings.
-#[derive(Deserialize)]
-struct PreviousDocument {
-    schema_version: u32,
-    findings: Vec<PreviousFinding>,
-}
-
-#[derive(Deserialize)]
-struct PreviousFinding {
-    rule: String,
-    account_id: String,
-    resource_id: String,
-}
-
-impl PreviousFindings {
-    /// The identities of `findings`.
-    pub fn from_findings<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Self {
-        Self {
-            keys: findings.into_iter().map(|f| (f.rule.clone(), f.account_id.clone(), f.resource_id.clone())).collect(),
-        }
-    }
-
-    /// Reads a `findings.json` document (schema version 1).
-    pub fn from_findings_json(text: &str) -> anyhow::Result<Self> {
-        let doc: PreviousDocument = serde_json::from_str(text).context("not a findings.json document")?;
-        if doc.schema_version != crate::json::SCHEMA_VERSION {
-            bail!(
-                "findings.json schema_version {} is not supported (this costwise reads version {})",
-                doc.schema_version,
-                crate::json::SCHEMA_VERSION
-            );
-        }
-        Ok(Self { keys: doc.findings.into_iter().map(|f| (f.rule, f.account_id, f.resource_id)).collect() })
-    }
-
-    /// Reads the `findings.json` file at `path`.
-    pub fn load(path: &Path) -> anyhow::Result<Self> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read", path.display()))?;
-        Self::from_findings_json(&text).with_context(|| path.display().to_string())
-    }
-
-    /// True when the previous run had a finding of the same rule on the same resource.
-    pub fn contains(&self, finding: &Finding) -> bool {
-        self.keys.contains(&(finding.rule.clone(), finding.account_id.clone(), finding.resource_id.clone()))
-    }
-
-    /// Number of distinct findings of the previous run.
-    pub fn len(&self) -> usize {
-        self.keys.len()
-    }
-
-    /// True when the previous run had no findings.
-    pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
-    }
-}
-
-/// The action plan's first step: the week-1 changes (see the module docs for the definition).
-#[derive(Debug, Clone, PartialEq)]
-pub struct FirstStep {
-    /// Indices into `analysis.findings`, biggest savings first.
-    pub findings: Vec<usize>,
-    /// Their summed monthly savings.
-    pub monthly_savings: f64,
-    /// The same findings per rule: rule id, count, monthly savings; biggest savings first.
-    pub by_rule: Vec<(String, usize, f64)>,
-}
-
-/// Whether each finding of `analysis` counts toward the headline (it is not a finding left out as an overlap).
-pub fn counted(analysis: &Analysis) -> Vec<bool> {
-    let skipped: HashSet<(&str, &str, &str)> = analysis
-        .overlaps
-        .iter()
-        .map(|o| (o.account_id.as_str(), o.resource_id.as_str(), o.skipped_rule.as_str()))
-        .collect();
-    analysis
-        .findings
-        .iter()
-        .map(|f| !skipped.contains(&(f.account_id.as_str(), f.resource_id.as_str(), f.rule.as_str())))
-        .collect()
-}
-
-/// The week-1 changes: counted, positive-saving, non-disruptive findings that are not commitment purchases.
-pub fn first_step(analysis: &Analysis) -> FirstStep {
-    let counted = counted(analysis);
-    let findings: Vec<usize> = analysis
-        .findings
-        .iter()
-        .enumerate()
-        .filter(|(i, f)| {
-            counted[*i]
-                && f.risk == Risk::NonDisruptive
-                && f.category != Category::Commitments
-                && f.monthly_savings > 0.0
-        })
-        .map(|(i, _)| i)
-        .collect();
-    let mut per_rule: BTreeMap<&str, (usize, f64)> = BTreeMap::new();
-    for &i in &findings {
-        let entry = per_rule.entry(analysis.findings[i].rule.as_str()).or_default();
-        entry.0 += 1;
-        entry.1 += analysis.findings[i].monthly_savings;
-    }
-    let mut by_rule: Vec<(String, usize, f64)> =
-        per_rule.into_iter().map(|(rule, (n, savings))| (rule.to_owned(), n, savings)).collect();
-    by_rule.sort_by(|a, b| b.2.total_cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
-    FirstStep {
-        monthly_savings: findings.iter().map(|&i| analysis.findings[i].monthly_savings).sum(),
-        findings,
-        by_rule,
-    }
+    /// What changed since the previous run: marks new findings and counts them in the subject.
+    pub changes: Option<&'a Changes>,
 }
 
 /// Everything the two parts show, formatted.
@@ -235,9 +111,11 @@ struct EmailView {
 
 #[derive(Debug, Clone)]
 struct StepView {
-    /// `$412/month from 23 non-disruptive changes` or why there are none.
+    /// The plan step's title (`Week 1: non-disruptive changes`).
+    title: String,
+    /// `$412/month from 23 findings`, or that there is nothing to do.
     headline: String,
-    /// What "non-disruptive" covers here.
+    /// What the step covers and how to go about it.
     explanation: String,
     groups: Vec<StepGroup>,
 }
@@ -357,11 +235,13 @@ fn count_of(n: usize, what: &str) -> String {
 }
 
 fn email_view(analysis: &Analysis, view: &ReportView, options: &EmailOptions<'_>) -> EmailView {
-    let is_new: Vec<bool> =
-        analysis.findings.iter().map(|f| options.previous.is_some_and(|p| !p.contains(f))).collect();
-    let new = options.previous.map(|_| is_new.iter().filter(|n| **n).count());
+    let is_new: Vec<bool> = match options.changes {
+        Some(changes) => changes.is_new.clone(),
+        None => vec![false; analysis.findings.len()],
+    };
+    let new = options.changes.map(Changes::new_count);
     let subject = subject(analysis, new);
-    let counted = counted(analysis);
+    let counted = analysis.counted();
     let totals = &analysis.totals;
 
     let savings_line = match totals.savings_pct {
@@ -378,31 +258,35 @@ fn email_view(analysis: &Analysis, view: &ReportView, options: &EmailOptions<'_>
         (n, Some(new)) => format!("{}, {new} new since the last report.", count_of(n, "finding")),
     };
 
-    let step = first_step(analysis);
+    let plan = ActionPlan::of(analysis);
+    let step = plan.first();
     let summaries: BTreeMap<&str, &str> = analysis.rules.iter().map(|r| (r.id.as_str(), r.summary.as_str())).collect();
-    let step_view = StepView {
-        headline: if step.findings.is_empty() {
-            "No non-disruptive changes this week.".to_owned()
-        } else {
-            format!(
+    let step_view = match step {
+        None => StepView {
+            title: "Action plan".to_owned(),
+            headline: "nothing to change this week.".to_owned(),
+            explanation: "No finding has a saving to act on.".to_owned(),
+            groups: Vec::new(),
+        },
+        Some(step) => StepView {
+            title: step.step.title().to_owned(),
+            headline: format!(
                 "{}/month from {}",
                 money_whole(step.monthly_savings),
-                count_of(step.findings.len(), "non-disruptive change")
-            )
+                count_of(step.findings.len(), "finding")
+            ),
+            explanation: step.step.explanation().to_owned(),
+            groups: step
+                .by_rule(analysis)
+                .iter()
+                .map(|(rule, n, savings)| StepGroup {
+                    rule: rule.clone(),
+                    summary: summaries.get(rule.as_str()).copied().unwrap_or_default().to_owned(),
+                    count: count_of(*n, "finding"),
+                    savings: format!("{}/month", money(*savings)),
+                })
+                .collect(),
         },
-        explanation: "Week 1 of the plan: changes that affect nothing running (no restart, no resize), \
-                      counted once each. Commitment purchases come last, after the cleanup has settled."
-            .to_owned(),
-        groups: step
-            .by_rule
-            .iter()
-            .map(|(rule, n, savings)| StepGroup {
-                rule: rule.clone(),
-                summary: summaries.get(rule.as_str()).copied().unwrap_or_default().to_owned(),
-                count: count_of(*n, "finding"),
-                savings: format!("{}/month", money(*savings)),
-            })
-            .collect(),
     };
 
     let mut categories: Vec<(Category, f64)> =
@@ -471,15 +355,15 @@ fn email_view(analysis: &Analysis, view: &ReportView, options: &EmailOptions<'_>
         n => format!("and {n} more in the full report."),
     };
 
-    let preheader = if step.findings.is_empty() {
-        format!("{} {}", view.savings_monthly, savings_line)
-    } else {
-        format!(
-            "{} {} Week 1: {} without touching anything running.",
+    let preheader = match step {
+        None => format!("{} {}", view.savings_monthly, savings_line),
+        Some(step) => format!(
+            "{} {} First step: {}, {}/month.",
             view.savings_monthly,
             savings_line,
+            step.step.title(),
             money_whole(step.monthly_savings)
-        )
+        ),
     };
 
     EmailView {
@@ -499,7 +383,7 @@ fn email_view(analysis: &Analysis, view: &ReportView, options: &EmailOptions<'_>
         attention: attention_all.into_iter().take(MAX_ATTENTION).collect(),
         attention_more,
         page_url: options.page_url.map(str::to_owned),
-        attachment_note: "The full report is attached (report.html): open it in a browser for the evidence \
+        attachment_note: "The full report is attached (costwise-report.html): open it in a browser for the evidence \
                           behind each finding, the commands that fix it and the spend overview."
             .to_owned(),
         footer: "Savings are monthly (730-hour) estimates; the full report names where each price came from."
@@ -535,8 +419,11 @@ fn text_part(v: &EmailView) -> TextPart<'_> {
         v,
         intro,
         failures: v.failures.iter().map(|f| wrap(f, w, "  - ", "    ")).collect(),
-        step: [wrap(&format!("WEEK 1: {}", v.step.headline), w, "", "  "), wrap(&v.step.explanation, w, "", "")]
-            .join("\n"),
+        step: [
+            wrap(&format!("{}: {}", v.step.title.to_uppercase(), v.step.headline), w, "", "  "),
+            wrap(&v.step.explanation, w, "", ""),
+        ]
+        .join("\n"),
         step_groups: v
             .step
             .groups
@@ -621,18 +508,5 @@ mod tests {
         assert_eq!(short_percent(2.53), "2.5%");
         assert_eq!(short_percent(0.44), "0.4%");
         assert_eq!(short_percent(0.01), "<0.1%");
-    }
-
-    #[test]
-    fn previous_findings_read_from_findings_json() {
-        let text = r#"{"schema_version":1,"findings":[
-            {"rule":"gp2-to-gp3","account_id":"1","resource_id":"vol-1","title":"ignored"},
-            {"rule":"gp2-to-gp3","account_id":"1","resource_id":"vol-1"}]}"#;
-        let previous = PreviousFindings::from_findings_json(text).unwrap();
-        assert_eq!(previous.len(), 1);
-        assert!(!previous.is_empty());
-        let err = PreviousFindings::from_findings_json(r#"{"schema_version":2,"findings":[]}"#).unwrap_err();
-        assert!(err.to_string().contains("schema_version 2"), "{err}");
-        assert!(PreviousFindings::from_findings_json("[]").is_err());
     }
 }

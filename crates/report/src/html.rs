@@ -1,9 +1,11 @@
 //! The self-contained HTML page for the Friday cost review.
 //!
-//! One file, no scripts, no external assets: CSS is inlined, the trend chart
-//! is inline SVG and findings expand with `<details>`, so the page works from
-//! a file share, an e-mail attachment, a phone or paper. askama escapes every
-//! value (resource names and tags are user-controlled); only the SVG we
+//! One file, no external assets: CSS is inlined, the charts are inline SVG
+//! and findings expand with `<details>`, so the page works from a file share,
+//! an e-mail attachment, a phone or paper. One inline script (`report.js`)
+//! filters and sorts the findings and keeps that state in the URL hash; it is
+//! an enhancement only: without it every finding is listed. askama escapes
+//! every value (resource names and tags are user-controlled); only the SVG we
 //! generate ourselves is inserted unescaped.
 
 use askama::Template;

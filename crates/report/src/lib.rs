@@ -10,6 +10,11 @@
 //! e-mail (subject, HTML and text parts) from the same view, and [`send`] mails it over SMTP. Files are written atomically
 //! ([`output`]). Money is formatted in [`format`], never in templates.
 //!
+//! The scheduled job, `costwise run` ([`scheduled`]), adds the report history
+//! ([`history`]: a directory per run, `run.json`, the index page), the
+//! comparison with the previous run ([`changes`]) and the lock that keeps runs
+//! from overlapping ([`lock`]).
+//!
 //! # Exit codes of `costwise`
 //!
 //! | code | meaning |
@@ -23,14 +28,18 @@
 //! Errors are printed as one line, `error: ...`, naming the file, column or
 //! key at fault.
 
+pub mod changes;
 pub mod cli;
 pub mod csv_export;
 pub mod demo;
 pub mod email;
 pub mod format;
+pub mod history;
 pub mod html;
 pub mod json;
+pub mod lock;
 pub mod output;
+pub mod scheduled;
 pub mod send;
 pub mod svg;
 pub mod terminal;

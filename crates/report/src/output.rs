@@ -41,11 +41,11 @@ mod tests {
     #[test]
     fn replaces_the_file_and_leaves_no_temporaries() {
         let dir = tempfile::tempdir().unwrap();
-        write_atomic(dir.path(), "report.html", b"old").unwrap();
-        let path = write_atomic(dir.path(), "report.html", b"new").unwrap();
+        write_atomic(dir.path(), "index.html", b"old").unwrap();
+        let path = write_atomic(dir.path(), "index.html", b"new").unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"new");
         let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
-        assert_eq!(names, vec![std::ffi::OsString::from("report.html")]);
+        assert_eq!(names, vec![std::ffi::OsString::from("index.html")]);
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt as _;

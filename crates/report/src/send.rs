@@ -2,7 +2,7 @@
 //!
 //! The message is `multipart/mixed`: a `multipart/alternative` with the
 //! plain-text part (`email.txt`) and the HTML part (`email.html`), then
-//! `findings.csv` as an attachment, and `report.html` as a second attachment
+//! `findings.csv` as an attachment, and the page (`index.html`, attached as `costwise-report.html`) as a second attachment
 //! when the e-mail has no link to a published page. It is built from the
 //! files of a written report directory ([`Outgoing::load`]), so
 //! `costwise report --send` and a later `costwise send --run DIR` send the
@@ -62,13 +62,13 @@ pub struct Outgoing {
     pub text: String,
     /// `findings.csv`.
     pub findings_csv: Vec<u8>,
-    /// `report.html`, attached when the e-mail has no page link.
+    /// `index.html`, attached when the e-mail has no page link.
     pub page: Option<Vec<u8>>,
 }
 
 impl Outgoing {
     /// Reads `email.json`, `email.txt`, `email.html`, `findings.csv` and (when the e-mail has no page link)
-    /// `report.html` from a report directory written by `costwise report`.
+    /// `index.html` from a report directory written by `costwise report`.
     pub fn load(dir: &Path) -> anyhow::Result<Self> {
         let read = |name: &str| {
             let path = dir.join(name);
@@ -82,7 +82,7 @@ impl Outgoing {
         };
         let meta: EmailMeta = serde_json::from_str(&utf8(EMAIL_META_FILE)?)
             .with_context(|| format!("{}: not an email.json document", dir.join(EMAIL_META_FILE).display()))?;
-        let page = if meta.page_url.is_none() { Some(read("report.html")?) } else { None };
+        let page = if meta.page_url.is_none() { Some(read("index.html")?) } else { None };
         Ok(Self {
             html: utf8("email.html")?,
             text: utf8("email.txt")?,
@@ -107,7 +107,8 @@ pub fn build_message(config: &EmailConfig, mail: &Outgoing) -> anyhow::Result<Me
         .multipart(MultiPart::alternative_plain_html(mail.text.clone(), mail.html.clone()))
         .singlepart(Attachment::new("findings.csv".to_owned()).body(mail.findings_csv.clone(), csv_type));
     if let Some(page) = &mail.page {
-        body = body.singlepart(Attachment::new("report.html".to_owned()).body(page.clone(), ContentType::TEXT_HTML));
+        body = body
+            .singlepart(Attachment::new("costwise-report.html".to_owned()).body(page.clone(), ContentType::TEXT_HTML));
     }
     builder.multipart(body).context("building the e-mail")
 }
@@ -214,7 +215,7 @@ mod tests {
             "text/plain; charset=utf-8",
             "text/html; charset=utf-8",
             "filename=\"findings.csv\"",
-            "filename=\"report.html\"",
+            "filename=\"costwise-report.html\"",
             "@example.com>",
         ] {
             assert!(raw.contains(needle), "missing {needle:?} in\n{raw}");
@@ -222,7 +223,7 @@ mod tests {
         let raw =
             String::from_utf8(build_message(&config(SmtpTls::None, "127.0.0.1"), &outgoing(None)).unwrap().formatted())
                 .unwrap();
-        assert!(!raw.contains("report.html"), "{raw}");
+        assert!(!raw.contains("costwise-report.html"), "{raw}");
     }
 
     #[test]
@@ -259,8 +260,8 @@ mod tests {
             std::fs::write(dir.path().join(name), body).unwrap();
         }
         let err = format!("{:#}", Outgoing::load(dir.path()).unwrap_err());
-        assert!(err.contains("report.html"), "{err}");
-        std::fs::write(dir.path().join("report.html"), "<html></html>").unwrap();
+        assert!(err.contains("index.html"), "{err}");
+        std::fs::write(dir.path().join("index.html"), "<html></html>").unwrap();
         let mail = Outgoing::load(dir.path()).unwrap();
         assert_eq!((mail.meta, mail.text.as_str(), mail.page.as_deref()), (meta, "t\n", Some(&b"<html></html>"[..])));
     }

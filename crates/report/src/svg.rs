@@ -1,10 +1,17 @@
-//! The daily spend trend as an inline SVG chart, generated in Rust.
+//! Inline SVG charts for the report page, generated in Rust.
 //!
 //! The report must open from a file, an e-mail attachment or a printout with
-//! no scripts and no network, so the chart is plain SVG markup computed here:
-//! an area under a line, a few horizontal grid lines with dollar labels, the
-//! first/middle/last dates, and one hoverable dot per day whose `<title>`
-//! gives that day's exact cost. It scales with its container (`viewBox`).
+//! no network, so the charts are plain SVG markup computed here:
+//! - the daily spend trend: an area under a line, a few horizontal grid lines
+//!   with dollar labels, the first/middle/last dates, and one hoverable dot per
+//!   day whose `<title>` gives that day's exact cost;
+//! - savings by category: one horizontal bar per category with its label and
+//!   dollars;
+//! - evidence sparklines.
+//!
+//! They scale with their container (`viewBox`), and the output depends only on
+//! the input, so snapshots stay stable. Text that could come from data is
+//! XML-escaped.
 
 use std::fmt::Write as _;
 
@@ -151,6 +158,67 @@ pub fn trend_chart(daily: &[(NaiveDate, f64)]) -> String {
     svg
 }
 
+/// Category bar chart geometry, in SVG user units.
+const BARS_WIDTH: f64 = 560.0;
+const BARS_LABEL: f64 = 130.0;
+const BARS_VALUE: f64 = 84.0;
+const BARS_ROW: f64 = 30.0;
+const BARS_THICKNESS: f64 = 18.0;
+
+/// `text` with the five XML special characters escaped, safe in SVG text and attribute values.
+pub fn escape_xml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A horizontal bar chart of monthly savings: one bar per `(label, dollars)` in the given order, the
+/// largest bar spanning the plot, each labelled on the left and with its whole-dollar figure on the right.
+/// Bars with no positive saving are left out; empty when none is left.
+pub fn category_chart(bars: &[(&str, f64)]) -> String {
+    let bars: Vec<(&str, f64)> = bars.iter().copied().filter(|(_, v)| v.is_finite() && *v > 0.0).collect();
+    if bars.is_empty() {
+        return String::new();
+    }
+    let max = bars.iter().map(|(_, v)| *v).fold(0.0, f64::max);
+    let plot = BARS_WIDTH - BARS_LABEL - BARS_VALUE;
+    let height = BARS_ROW * bars.len() as f64;
+    let summary: Vec<String> = bars.iter().map(|(label, v)| format!("{label} {}", money_whole(*v))).collect();
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        r#"<svg class="cbars" viewBox="0 0 {BARS_WIDTH} {height}" preserveAspectRatio="xMinYMin meet" role="img" aria-label="Savings per month by category: {}" xmlns="http://www.w3.org/2000/svg">"#,
+        escape_xml(&summary.join(", "))
+    );
+    for (i, (label, value)) in bars.iter().enumerate() {
+        let top = BARS_ROW * i as f64;
+        let bar_y = top + (BARS_ROW - BARS_THICKNESS) / 2.0;
+        let text_y = top + BARS_ROW / 2.0 + 4.5;
+        // Tiny savings still show a sliver.
+        let width = (plot * value / max).max(1.0);
+        let label = escape_xml(label);
+        let _ = write!(
+            svg,
+            r#"<g class="cbar"><title>{label}: {}/month</title><text class="label" x="{:.1}" y="{text_y:.1}" text-anchor="end">{label}</text><rect class="fill" x="{BARS_LABEL:.1}" y="{bar_y:.1}" width="{width:.1}" height="{BARS_THICKNESS:.1}" rx="3"/><text class="value" x="{:.1}" y="{text_y:.1}">{}</text></g>"#,
+            money(*value),
+            BARS_LABEL - 8.0,
+            BARS_LABEL + width + 6.0,
+            money_whole(*value)
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -207,5 +275,34 @@ mod tests {
         // Other units scale to a round ceiling of the maximum: 4 of 5 → y = 22 − 20 × 0.8 = 6.
         assert!(sparkline(&[0.0, 4.0], "GiB").contains("L118.0,6.0"), "{}", sparkline(&[0.0, 4.0], "GiB"));
         assert_eq!(sparkline(&[3.0], "%"), "");
+    }
+
+    #[test]
+    fn category_bars_scale_to_the_largest_and_label_each_category() {
+        // Plot from x = 130 to 476 (346 wide): $500 fills it, $125 is a quarter (86.5); rows 30 high.
+        let svg = category_chart(&[("unused", 500.0), ("storage", 125.0), ("spend", 0.0)]);
+        assert!(svg.starts_with(r#"<svg class="cbars" viewBox="0 0 560 60""#), "{svg}");
+        assert!(svg.ends_with("</svg>"));
+        assert!(svg.contains(r#"aria-label="Savings per month by category: unused $500, storage $125""#), "{svg}");
+        assert!(svg.contains(r#"<rect class="fill" x="130.0" y="6.0" width="346.0" height="18.0" rx="3"/>"#), "{svg}");
+        assert!(svg.contains(r#"<rect class="fill" x="130.0" y="36.0" width="86.5" height="18.0" rx="3"/>"#), "{svg}");
+        assert!(svg.contains(r#"<text class="value" x="482.0" y="19.5">$500</text>"#), "{svg}");
+        assert!(svg.contains("<title>storage: $125.00/month</title>"), "{svg}");
+        assert!(!svg.contains("spend"), "a category without savings gets no bar: {svg}");
+        assert_eq!(svg, category_chart(&[("unused", 500.0), ("storage", 125.0), ("spend", 0.0)]), "deterministic");
+    }
+
+    #[test]
+    fn category_chart_escapes_labels_and_is_empty_without_savings() {
+        let svg = category_chart(&[("<b>\"R&D\"</b>", 12.0)]);
+        assert!(!svg.contains("<b>") && !svg.contains("\"R&D"), "{svg}");
+        assert!(svg.contains(">&lt;b&gt;&quot;R&amp;D&quot;&lt;/b&gt;</text>"), "{svg}");
+        assert!(
+            svg.contains(r#"aria-label="Savings per month by category: &lt;b&gt;&quot;R&amp;D&quot;&lt;/b&gt; $12""#),
+            "{svg}"
+        );
+        assert_eq!(category_chart(&[]), "");
+        assert_eq!(category_chart(&[("unused", 0.0), ("storage", -3.0), ("spend", f64::NAN)]), "");
+        assert_eq!(escape_xml("a'b"), "a&#39;b");
     }
 }

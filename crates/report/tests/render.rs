@@ -4,18 +4,9 @@
 
 mod support;
 
-use costwise_analyzer::{Analysis, Config, Dataset, analyze};
+use costwise_analyzer::Analysis;
 use costwise_report::view::ReportView;
 use costwise_report::{html, json, terminal};
-
-fn analysis() -> Analysis {
-    let dir = tempfile::tempdir().unwrap();
-    let snapshot = dir.path().join("snapshot");
-    support::write_tiny_snapshot(&snapshot);
-    let dataset = Dataset::open(&snapshot).unwrap();
-    let config = Config::parse(support::BUDGET_CONFIG, None).unwrap();
-    analyze(&dataset, &config).unwrap()
-}
 
 /// The page without its version-dependent generator string.
 fn page(analysis: &Analysis) -> String {
@@ -24,7 +15,7 @@ fn page(analysis: &Analysis) -> String {
 
 #[test]
 fn the_headline_counts_both_unattached_volumes() {
-    let analysis = analysis();
+    let analysis = support::tiny_analysis();
     // $8.00 (100 GiB gp3) + $20.00 (200 GiB gp2).
     assert!((analysis.totals.monthly_savings - 28.0).abs() < 1e-9, "{}", analysis.totals.monthly_savings);
     let view = ReportView::new(&analysis);
@@ -45,18 +36,42 @@ fn the_headline_counts_both_unattached_volumes() {
 
 #[test]
 fn user_supplied_text_is_escaped() {
-    let html = page(&analysis());
+    let html = page(&support::tiny_analysis());
     assert!(!html.contains(support::HOSTILE_NAME), "raw <script> from a tag reached the page");
     assert!(
         html.contains("&#60;script&#62;alert(1)&#60;/script&#62;")
             || html.contains("&lt;script&gt;alert(1)&lt;/script&gt;")
     );
-    assert!(!html.to_lowercase().contains("<script"), "the page must not contain any script");
+    // The one script is the page's own findings filter, inline at the end of the body.
+    let lower = html.to_lowercase();
+    assert_eq!(lower.matches("<script").count(), 1, "exactly one script, the page's own");
+    assert!(lower.contains("<script>\n// filters and sorts the findings list."), "the inline findings script");
+    assert!(lower.rfind("<script>") > lower.rfind("</footer>"), "the script comes last");
+}
+
+#[test]
+fn finding_rows_carry_raw_values_for_the_script() {
+    let analysis = support::tiny_analysis();
+    let view = ReportView::new(&analysis);
+    let row = view.findings.iter().find(|f| f.resource_id == "vol-0aaa1111").unwrap();
+    assert_eq!(row.monthly_savings, "$8.00");
+    assert_eq!((row.data.savings.as_str(), row.data.cost.as_str()), ("8", "8"));
+    assert_eq!((row.data.account.as_str(), row.data.region.as_str()), ("111111111111", "us-east-1"));
+    assert_eq!(
+        (row.data.risk.as_str(), row.data.category.as_str(), row.data.counted),
+        ("non-disruptive", "unused", "1")
+    );
+    let html = page(&analysis);
+    assert!(html.contains(r#"data-account-label="Production (111111111111)""#), "account label attribute");
+    assert!(html.contains(r#"data-savings="8" data-cost="8" data-counted="1""#), "raw decimals");
+    let skipped = view.findings.iter().find(|f| f.rule == "gp2-to-gp3").unwrap();
+    assert_eq!(skipped.data.counted, "0", "overlapping finding is not counted");
+    assert!(html.contains(r#"<svg class="cbars""#), "the savings-by-category chart");
 }
 
 #[test]
 fn the_page_is_self_contained() {
-    let html = page(&analysis());
+    let html = page(&support::tiny_analysis());
     for needle in ["src=", "href=\"http", "@import", "url("] {
         assert!(!html.contains(needle), "external reference `{needle}` in the page");
     }
@@ -65,7 +80,7 @@ fn the_page_is_self_contained() {
 
 #[test]
 fn rendered_page_snapshot() {
-    let html = page(&analysis());
+    let html = page(&support::tiny_analysis());
     // The stylesheet is long and not behaviour; pin everything from <body> on.
     let body = &html[html.find("<body>").unwrap()..];
     insta::assert_snapshot!("report_body", body);
@@ -73,7 +88,7 @@ fn rendered_page_snapshot() {
 
 #[test]
 fn findings_json_snapshot() {
-    let analysis = analysis();
+    let analysis = support::tiny_analysis();
     let text = json::findings_json(&analysis).unwrap();
     let value: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(value["schema_version"], 1);
@@ -86,5 +101,5 @@ fn findings_json_snapshot() {
 
 #[test]
 fn terminal_summary_snapshot() {
-    insta::assert_snapshot!("terminal_summary", terminal::render(&ReportView::new(&analysis())));
+    insta::assert_snapshot!("terminal_summary", terminal::render(&ReportView::new(&support::tiny_analysis())));
 }

@@ -10,7 +10,7 @@
 //! tls = "starttls"                 # "starttls" (default) | "implicit" | "none" (loopback hosts only)
 //! username = "costwise"            # optional; AUTH is used only with a username
 //! password-env = "COSTWISE_SMTP_PASSWORD"   # or: password-file = "/run/secrets/smtp"
-//! page-url = "https://intranet.example.com/costwise/latest/report.html"   # optional
+//! page-url = "https://intranet.example.com/costwise/{run}/index.html"   # optional; {run}: the run directory
 //! ```
 //!
 //! The password never lives in the config file: a `password` key is an error.

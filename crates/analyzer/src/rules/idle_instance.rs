@@ -120,6 +120,7 @@ pub struct Settings {
 impl Rule for IdleInstance {
     const ID: &'static str = "idle-instance";
     const CATEGORY: Category = Category::Unused;
+    const REMOVES_RESOURCES: bool = true;
     type Options = Options;
     type Settings = Settings;
 

@@ -111,6 +111,7 @@ pub struct Settings {
 impl Rule for IdleLoadBalancer {
     const ID: &'static str = "idle-load-balancer";
     const CATEGORY: Category = Category::Unused;
+    const REMOVES_RESOURCES: bool = true;
     type Options = Options;
     type Settings = Settings;
 

@@ -102,6 +102,7 @@ pub struct Settings {
 impl Rule for IdleNatGateway {
     const ID: &'static str = "idle-nat-gateway";
     const CATEGORY: Category = Category::Unused;
+    const REMOVES_RESOURCES: bool = true;
     type Options = Options;
     type Settings = Settings;
 

@@ -113,6 +113,10 @@ pub trait Rule: Send + Sync + 'static {
     const ID: &'static str;
     /// The rule's family.
     const CATEGORY: Category;
+    /// True when the remediation deletes or terminates something that cannot be brought back (a volume, a
+    /// snapshot, an instance, old object versions). The action plan puts such findings in the "confirm with
+    /// the owner" step whatever their risk, since the check before deleting is a conversation, not a window.
+    const REMOVES_RESOURCES: bool = false;
     /// Options as users write them under `[rules.<id>]` (kebab-case, unknown keys rejected).
     type Options: DeserializeOwned + Default;
     /// Resolved settings the check reads.
@@ -131,6 +135,8 @@ pub struct RuleSpec {
     pub id: &'static str,
     /// Category.
     pub category: Category,
+    /// [`Rule::REMOVES_RESOURCES`].
+    pub removes_resources: bool,
     /// The rule's documentation (its module doc comment).
     pub doc: String,
     configure: ConfigureFn,
@@ -148,7 +154,13 @@ impl fmt::Debug for RuleSpec {
 impl RuleSpec {
     /// Registers rule `R`, whose source file is `source` (for its doc comment).
     pub(crate) fn of<R: Rule>(source: &'static str) -> Self {
-        Self { id: R::ID, category: R::CATEGORY, doc: module_doc(source), configure: configure::<R> }
+        Self {
+            id: R::ID,
+            category: R::CATEGORY,
+            removes_resources: R::REMOVES_RESOURCES,
+            doc: module_doc(source),
+            configure: configure::<R>,
+        }
     }
 
     /// First line of the documentation.

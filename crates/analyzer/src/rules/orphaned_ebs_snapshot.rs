@@ -103,6 +103,7 @@ pub struct Settings {
 impl Rule for OrphanedEbsSnapshot {
     const ID: &'static str = "orphaned-ebs-snapshot";
     const CATEGORY: Category = Category::Unused;
+    const REMOVES_RESOURCES: bool = true;
     type Options = Options;
     type Settings = Settings;
 

@@ -123,6 +123,7 @@ pub struct Settings {
 impl Rule for S3NoncurrentVersions {
     const ID: &'static str = "s3-noncurrent-versions";
     const CATEGORY: Category = Category::Storage;
+    const REMOVES_RESOURCES: bool = true;
     type Options = Options;
     type Settings = Settings;
 

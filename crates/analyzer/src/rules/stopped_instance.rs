@@ -90,6 +90,7 @@ pub struct Settings {
 impl Rule for StoppedInstance {
     const ID: &'static str = "stopped-instance";
     const CATEGORY: Category = Category::Unused;
+    const REMOVES_RESOURCES: bool = true;
     type Options = Options;
     type Settings = Settings;
 

@@ -76,6 +76,7 @@ pub struct Settings {
 impl Rule for UnattachedEbsVolume {
     const ID: &'static str = "unattached-ebs-volume";
     const CATEGORY: Category = Category::Unused;
+    const REMOVES_RESOURCES: bool = true;
     type Options = Options;
     type Settings = Settings;
 

@@ -107,6 +107,7 @@ pub struct Settings {
 impl Rule for UnusedAmi {
     const ID: &'static str = "unused-ami";
     const CATEGORY: Category = Category::Unused;
+    const REMOVES_RESOURCES: bool = true;
     type Options = Options;
     type Settings = Settings;
 

@@ -140,3 +140,13 @@ pub fn write_tiny_snapshot(dir: &Path) -> Manifest {
         })
         .unwrap()
 }
+
+/// The analysis of the tiny snapshot with [`BUDGET_CONFIG`].
+pub fn tiny_analysis() -> costwise_analyzer::Analysis {
+    let dir = tempfile::tempdir().unwrap();
+    let snapshot = dir.path().join("snapshot");
+    write_tiny_snapshot(&snapshot);
+    let dataset = costwise_analyzer::Dataset::open(&snapshot).unwrap();
+    let config = costwise_analyzer::Config::parse(BUDGET_CONFIG, None).unwrap();
+    costwise_analyzer::analyze(&dataset, &config).unwrap()
+}
