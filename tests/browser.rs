@@ -64,11 +64,16 @@ fn run_chromium(profile: &Path, extra: &[String], page: &Path) -> String {
         .stderr(Stdio::null())
         .spawn()
         .expect("chromium starts");
+    // Read stdout while waiting: a DOM dump larger than the pipe's buffer would otherwise block Chromium's
+    // write, and it would never exit.
+    let mut stdout = child.stdout.take().expect("piped stdout");
+    let reader = std::thread::spawn(move || {
+        let mut text = Vec::new();
+        let _ = stdout.read_to_end(&mut text);
+        text
+    });
     let started = Instant::now();
-    loop {
-        if child.try_wait().unwrap().is_some() {
-            break;
-        }
+    while child.try_wait().unwrap().is_none() {
         if started.elapsed() > Duration::from_secs(120) {
             let _ = child.kill();
             let _ = child.wait();
@@ -76,8 +81,7 @@ fn run_chromium(profile: &Path, extra: &[String], page: &Path) -> String {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    let output = child.wait_with_output().unwrap();
-    String::from_utf8_lossy(&output.stdout).into_owned()
+    String::from_utf8_lossy(&reader.join().expect("stdout reader")).into_owned()
 }
 
 /// Where screenshots are kept after the test: `<target>/test-artifacts`.
@@ -121,6 +125,8 @@ fn the_page_renders_in_headless_chromium() {
         costwise(&["report", "--snapshot", snap.to_str().unwrap(), "--out", out_dir.to_str().unwrap()], dir.path());
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let page = out_dir.join("index.html").canonicalize().unwrap();
+    // Kept first, so a page that hangs the browser can be looked at.
+    keep_artifact("index.html", &std::fs::read(&page).unwrap());
 
     let dom = run_chromium(&dir.path().join("profile-dom"), &["--dump-dom".to_owned()], &page);
     assert!(dom.contains("Potential savings"), "headline missing from the rendered DOM:\n{dom}");
@@ -143,7 +149,6 @@ fn the_page_renders_in_headless_chromium() {
     );
     let png = std::fs::read(&shot).expect("chromium wrote a screenshot");
     keep_artifact("report.png", &png);
-    keep_artifact("index.html", &std::fs::read(&page).unwrap());
     assert_png(&png, 1280, 2000, 40_000);
 }
 
@@ -696,6 +701,35 @@ fn the_findings_table_filters_sorts_and_keeps_its_state_in_chromium() {
     assert_eq!(reset.sort, "cost descending");
     assert_eq!(reset.hash, "#sort=cost-desc");
     assert!(!reset.empty_note);
+
+    // A finding links to its rule's documentation in "Checks run", which the link opens.
+    page.eval(
+        "new Promise((done) => { addEventListener('hashchange', () => done(), { once: true }); \
+           document.querySelector('#finding-1 a[href^=\"#rule-\"]').click(); })",
+    );
+    let rule_doc = page.eval(
+        "(() => { const row = document.getElementById(location.hash.slice(1)); \
+           const doc = row.querySelector('details.ruledoc'); \
+           return [location.hash, doc.open, doc.querySelectorAll('h5').length]; })()",
+    );
+    assert_eq!(rule_doc[0], json!(format!("#rule-{}", doc["findings"][0]["rule"].as_str().unwrap())));
+    assert_eq!(rule_doc[1], json!(true), "the rule's documentation is open");
+    assert!(rule_doc[2].as_u64().unwrap() >= 3, "what it finds, why it costs money, how savings are estimated");
+
+    // Every remediation block gets a copy button that copies exactly the block's text.
+    let copy = page.eval(
+        "(async () => { const pres = document.querySelectorAll('.fbody pre'); \
+           const buttons = document.querySelectorAll('.fbody pre > button.copy'); \
+           const code = buttons[0].parentElement.querySelector('code').textContent; \
+           let copied = null; \
+           navigator.clipboard.writeText = (text) => { copied = text; return Promise.resolve(); }; \
+           buttons[0].click(); await new Promise((r) => setTimeout(r, 50)); \
+           return [pres.length, buttons.length, copied === code, buttons[0].textContent]; })()",
+    );
+    assert!(copy[0].as_u64().unwrap() > 0, "{copy}");
+    assert_eq!(copy[1], copy[0], "one copy button per block");
+    assert_eq!(copy[2], json!(true), "the button copies the block's text");
+    assert_eq!(copy[3], json!("Copied"));
 
     // On a phone the header turns into a row of sort buttons and nothing overflows sideways.
     page.call(

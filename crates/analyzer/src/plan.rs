@@ -70,6 +70,16 @@ impl Step {
         }
     }
 
+    /// The step in a few lowercase words, for a sentence (`in week-1 changes`).
+    pub fn short_name(self) -> &'static str {
+        match self {
+            Step::NonDisruptive => "in week-1 changes",
+            Step::OwnerCleanup => "in cleanups to confirm with the owner",
+            Step::MaintenanceWindow => "in maintenance-window changes",
+            Step::Commitments => "in commitment purchases",
+        }
+    }
+
     /// What the step covers and how to go about it, one or two sentences.
     pub fn explanation(self) -> &'static str {
         match self {

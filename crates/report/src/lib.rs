@@ -39,6 +39,7 @@ pub mod html;
 pub mod json;
 pub mod lock;
 pub mod output;
+pub mod rule_doc;
 pub mod scheduled;
 pub mod send;
 pub mod svg;

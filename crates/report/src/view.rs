@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use costwise_analyzer::analysis::{Analysis, RuleStatus};
-use costwise_analyzer::plan::ActionPlan;
+use costwise_analyzer::plan::{ActionPlan, Step};
 use costwise_analyzer::spend::{MonthToDate, Slice, SpendOverview};
 use costwise_analyzer::{Category, Confidence, Finding, Risk};
 
@@ -75,6 +75,11 @@ pub struct ReportView {
     pub plan: PlanView,
     /// What changed since the previous report; set by the caller with [`ReportView::with_changes`].
     pub since_last: Option<SinceLastView>,
+    /// Counted monthly savings of the non-disruptive findings (`$1,012`): the part needing no restart, resize
+    /// or behaviour change.
+    pub non_disruptive_monthly: String,
+    /// `59% of the savings need no restart, resize or behaviour change.`, or empty without savings.
+    pub non_disruptive_line: String,
 }
 
 /// Savings of one category.
@@ -189,6 +194,8 @@ pub struct FindingRow {
     pub anchor: String,
     /// Rule id.
     pub rule: String,
+    /// The rule's one-line summary: what kind of waste this is.
+    pub rule_summary: String,
     /// Category.
     pub category: String,
     /// Resource type (`ebs-volume`).
@@ -316,6 +323,9 @@ pub struct RuleRow {
     pub not_enough_data: String,
     /// Settings it ran with (`min-days-unattached = 7`).
     pub settings: String,
+    /// The rule's documentation as HTML ([`crate::rule_doc`]): what it finds, why it costs money, how savings
+    /// are estimated.
+    pub doc_html: String,
 }
 
 /// Resources one rule skipped for one reason.
@@ -381,6 +391,24 @@ impl ReportView {
             None => id.to_owned(),
         };
         let totals = &analysis.totals;
+        // The non-disruptive savings, split by the action-plan step they fall in.
+        let plan = ActionPlan::of(analysis);
+        let non_disruptive_by_step: Vec<(Step, f64)> = plan
+            .steps
+            .iter()
+            .map(|step| {
+                let total = step
+                    .findings
+                    .iter()
+                    .map(|&i| &analysis.findings[i])
+                    .filter(|f| f.risk == Risk::NonDisruptive)
+                    .map(|f| f.monthly_savings)
+                    .sum();
+                (step.step, total)
+            })
+            .filter(|(_, total)| *total > 0.0)
+            .collect();
+        let non_disruptive: f64 = non_disruptive_by_step.iter().map(|(_, total)| total).sum();
         let savings_share = match totals.savings_pct {
             Some(pct) => format!("{} of spend", percent(pct)),
             None if analysis.coverage.tables.contains_key(&costwise_analyzer::Table::Costs) => {
@@ -558,6 +586,21 @@ impl ReportView {
             },
             plan: PlanView::new(analysis),
             since_last: None,
+            non_disruptive_monthly: money_whole(non_disruptive),
+            non_disruptive_line: if non_disruptive > 0.0 && totals.monthly_savings > 0.0 {
+                let parts: Vec<String> = non_disruptive_by_step
+                    .iter()
+                    .map(|(step, total)| format!("{} {}", money_whole(*total), step.short_name()))
+                    .collect();
+                format!(
+                    "{}/month ({}) of it is non-disruptive, affecting nothing that runs: {}.",
+                    money_whole(non_disruptive),
+                    percent(non_disruptive / totals.monthly_savings * 100.0),
+                    parts.join(", ")
+                )
+            } else {
+                String::new()
+            },
         }
     }
 }
@@ -571,6 +614,11 @@ fn finding_row(index: usize, f: &Finding, account: String, counted: bool, not_co
     FindingRow {
         anchor: format!("finding-{}", index + 1),
         rule: f.rule.clone(),
+        rule_summary: costwise_analyzer::rules::registry()
+            .iter()
+            .find(|spec| spec.id == f.rule)
+            .map(|spec| spec.summary().to_owned())
+            .unwrap_or_default(),
         category: f.category.name().to_owned(),
         resource_type: f.resource_type.clone(),
         resource_id: f.resource_id.clone(),
@@ -790,6 +838,11 @@ fn rule_row(run: &costwise_analyzer::analysis::RuleRun) -> RuleRow {
         counted_savings: money(run.counted_monthly_savings),
         not_enough_data: if run.not_enough_data == 0 { String::new() } else { run.not_enough_data.to_string() },
         settings,
+        doc_html: costwise_analyzer::rules::registry()
+            .iter()
+            .find(|spec| spec.id == run.id)
+            .map(|spec| crate::rule_doc::body_html(&spec.doc))
+            .unwrap_or_default(),
     }
 }
 

@@ -345,3 +345,65 @@
     reveal();
   }
 })();
+
+// Copy buttons on the remediation blocks, and opening a rule's documentation when a finding links to it.
+// Without the script the blocks are plain, selectable text and the documentation opens with a click.
+(function () {
+  'use strict';
+  function copyText(text, button) {
+    function done(ok) {
+      button.textContent = ok ? 'Copied' : 'Select and copy';
+      setTimeout(function () { button.textContent = 'Copy'; }, 1500);
+    }
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(text).then(function () { done(true); }, function () { done(fallback(text)); });
+    } else {
+      done(fallback(text));
+    }
+  }
+  // file:// pages and older browsers may refuse the clipboard API; a hidden textarea and execCommand work there.
+  function fallback(text) {
+    var area = document.createElement('textarea');
+    area.value = text;
+    area.setAttribute('readonly', '');
+    area.style.position = 'fixed';
+    area.style.opacity = '0';
+    document.body.appendChild(area);
+    area.select();
+    var ok = false;
+    try {
+      ok = document.execCommand('copy');
+    } catch (e) {
+      ok = false;
+    }
+    document.body.removeChild(area);
+    return ok;
+  }
+  Array.prototype.forEach.call(document.querySelectorAll('.fbody pre'), function (pre) {
+    var code = pre.querySelector('code');
+    if (!code) {
+      return;
+    }
+    var button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'copy';
+    button.textContent = 'Copy';
+    button.setAttribute('aria-label', 'Copy to the clipboard');
+    button.addEventListener('click', function () { copyText(code.textContent, button); });
+    pre.appendChild(button);
+  });
+
+  function openRuleDoc() {
+    var id = location.hash.slice(1);
+    if (id.indexOf('rule-') !== 0) {
+      return;
+    }
+    var row = document.getElementById(id);
+    var doc = row ? row.querySelector('details.ruledoc') : null;
+    if (doc) {
+      doc.open = true;
+    }
+  }
+  window.addEventListener('hashchange', openRuleDoc);
+  openRuleDoc();
+})();
