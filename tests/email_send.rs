@@ -226,3 +226,42 @@ fn config_errors_are_reported_together_and_never_echo_a_password() {
     }
     assert!(!stderr.contains("hunter2-literal"), "{stderr}");
 }
+
+#[test]
+fn a_scheduled_run_mails_its_report_with_a_link_to_the_run_and_records_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start(0, &dir.path().join("inbox"));
+    let config = write_config(dir.path(), sink.port);
+    let snapshot = root().join("fixtures/demo");
+    let text = format!(
+        "{}page-url = \"https://costs.example.com/costwise/{{run}}/index.html\"\n\n[source]\nsnapshot = \"{}\"\n\n\
+         [report]\ndir = \"history\"\n",
+        std::fs::read_to_string(&config).unwrap(),
+        snapshot.display()
+    );
+    std::fs::write(&config, text).unwrap();
+
+    let output = costwise(&["run", "--config", config.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "costwise run failed: {stderr}");
+    assert_no_password(&output);
+    let run_dir = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim()).parent().unwrap().to_path_buf();
+    let run_id = run_dir.file_name().unwrap().to_str().unwrap().to_owned();
+    assert_eq!(run_dir.parent().unwrap(), dir.path().join("history"));
+
+    let (raw, envelope) = sink.received(1);
+    let message = mailparse::parse_mail(&raw).unwrap();
+    let html = message.subparts[0].subparts[1].get_body().unwrap();
+    let link = format!("https://costs.example.com/costwise/{run_id}/index.html");
+    assert!(html.contains(&link), "the e-mail links to this run's page {link}");
+    assert_eq!(message.subparts.len(), 2, "with a link, only the CSV is attached");
+    assert_eq!(envelope["rcpt_tos"], serde_json::json!(["pm@example.com", "finops@example.com"]));
+
+    let record: Value = serde_json::from_str(&std::fs::read_to_string(run_dir.join("run.json")).unwrap()).unwrap();
+    assert_eq!(record["status"], "complete");
+    assert_eq!(record["email"]["sent"], true);
+    assert_eq!(record["email"]["to"], serde_json::json!(["pm@example.com", "Fin Ops <finops@example.com>"]));
+    assert!(record["email"]["subject"].as_str().unwrap().starts_with("costwise: $1,719/month"), "{record}");
+    let index = std::fs::read_to_string(dir.path().join("history/index.html")).unwrap();
+    assert!(index.contains("sent to 2"), "the index shows the e-mail went out");
+}

@@ -365,12 +365,28 @@ pub struct CoverageView {
     pub missing: Vec<TableRow>,
     /// Known holes in the data.
     pub data_gaps: Vec<String>,
-    /// Where the findings' prices came from: one row per origin (`billed in your CUR`), with the number of
-    /// findings and their savings, most findings first.
-    pub price_sources: Vec<TableRow>,
+    /// Where the findings' prices came from: one row per origin (`billed in your CUR`), most findings first.
+    pub price_sources: Vec<PriceSourceRow>,
     /// `14 resources could not be judged for lack of data (see "Not enough data")`, or empty.
     pub skipped: String,
 }
+
+/// One origin of the findings' prices.
+#[derive(Debug, Clone)]
+pub struct PriceSourceRow {
+    /// `billed cost in your CUR (amortized)`.
+    pub origin: String,
+    /// `55 findings, $812/month counted`.
+    pub findings: String,
+    /// The distinct sources as the findings record them, with their dates
+    /// (`CUR amortized cost 2026-11-09 to 2026-11-23, scaled to 730 hours/month`), at most [`MAX_PRICE_DETAILS`].
+    pub details: Vec<String>,
+    /// `and 3 more` when there are more distinct sources, else empty.
+    pub more: String,
+}
+
+/// How many distinct price sources a price-source row lists.
+const MAX_PRICE_DETAILS: usize = 4;
 
 /// A table and a detail.
 #[derive(Debug, Clone)]
@@ -1078,29 +1094,41 @@ impl SinceLastView {
 }
 
 /// One row per price origin used by the findings, most findings first, with the counted savings priced from it.
-fn price_sources(analysis: &Analysis) -> Vec<TableRow> {
+fn price_sources(analysis: &Analysis) -> Vec<PriceSourceRow> {
     use costwise_analyzer::prices::PriceOrigin;
-    let mut by_origin: BTreeMap<PriceOrigin, (usize, f64)> = BTreeMap::new();
+    let mut by_origin: BTreeMap<PriceOrigin, (usize, f64, Vec<&str>)> = BTreeMap::new();
     for (f, counted) in analysis.findings.iter().zip(analysis.counted()) {
         let entry = by_origin.entry(f.price_source.origin).or_default();
         entry.0 += 1;
         if counted {
             entry.1 += f.monthly_savings.max(0.0);
         }
+        if !entry.2.contains(&f.price_source.detail.as_str()) {
+            entry.2.push(&f.price_source.detail);
+        }
     }
-    let mut rows: Vec<(PriceOrigin, usize, f64)> = by_origin.into_iter().map(|(o, (n, s))| (o, n, s)).collect();
-    rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let mut rows: Vec<_> = by_origin.into_iter().collect();
+    rows.sort_by(|a, b| b.1.0.cmp(&a.1.0).then(a.0.cmp(&b.0)));
     rows.into_iter()
-        .map(|(origin, n, savings)| TableRow {
-            name: match origin {
-                PriceOrigin::Override => "your config's price overrides",
-                PriceOrigin::Billed => "billed cost in your CUR (amortized)",
-                PriceOrigin::Cur => "public rates observed in your CUR",
-                PriceOrigin::RegionScaled => "bundled list prices scaled by a regional ratio from your CUR",
-                PriceOrigin::Catalog => "bundled list prices",
+        .map(|(origin, (n, savings, mut details))| {
+            details.sort_unstable();
+            PriceSourceRow {
+                origin: match origin {
+                    PriceOrigin::Override => "your config's price overrides",
+                    PriceOrigin::Billed => "billed cost in your CUR (amortized)",
+                    PriceOrigin::Cur => "public rates observed in your CUR",
+                    PriceOrigin::RegionScaled => "bundled list prices scaled by a regional ratio from your CUR",
+                    PriceOrigin::Catalog => "bundled list prices",
+                }
+                .to_owned(),
+                findings: format!("{}, {}/month counted", count_of(n, "finding"), money_whole(savings)),
+                more: if details.len() > MAX_PRICE_DETAILS {
+                    format!("and {} more", details.len() - MAX_PRICE_DETAILS)
+                } else {
+                    String::new()
+                },
+                details: details.into_iter().take(MAX_PRICE_DETAILS).map(str::to_owned).collect(),
             }
-            .to_owned(),
-            detail: format!("{}, {}/month counted", count_of(n, "finding"), money_whole(savings)),
         })
         .collect()
 }
