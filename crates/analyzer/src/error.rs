@@ -136,6 +136,10 @@ pub enum Error {
         detail: String,
     },
 
+    /// A live collection could not start or finish (no credentials, no account, no regions).
+    #[error("collect: {0}")]
+    Collect(String),
+
     /// The configuration is invalid.
     #[error("config {}: {detail}", path.as_deref().map_or_else(|| "(built-in)".to_owned(), |p| p.display().to_string()))]
     Config {

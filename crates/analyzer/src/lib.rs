@@ -19,6 +19,8 @@
 
 pub mod analysis;
 pub mod billed;
+#[cfg(feature = "aws")]
+pub mod collect;
 pub mod commitments;
 pub mod config;
 pub mod dataset;

@@ -65,6 +65,8 @@ fn options() -> ImportOptions {
         scope: CliScope::default(),
         created_at: DateTime::from_timestamp(1_793_400_000, 0).unwrap().naive_utc(),
         description: Some("test".into()),
+        kind: costwise_analyzer::manifest::SourceKind::Import,
+        gaps: Vec::new(),
     }
 }
 

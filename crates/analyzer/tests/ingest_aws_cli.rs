@@ -1140,6 +1140,8 @@ fn imported_lifecycle_rules_reach_the_storage_rules() {
             scope: CliScope::default(),
             created_at: DateTime::from_timestamp(1_793_400_000, 0).unwrap().naive_utc(),
             description: None,
+            kind: costwise_analyzer::manifest::SourceKind::Import,
+            gaps: Vec::new(),
         };
         import(&[inventory.path().to_path_buf(), cli], &out, &options).unwrap();
         let analysis = analyze(&Dataset::open(&out).unwrap(), &Config::default()).unwrap();

@@ -44,7 +44,8 @@ Exit codes:
   0  ran; findings are not errors
   1  error (unreadable snapshot, I/O, ...)
   2  usage or config error (bad arguments, invalid config file, unknown rule)
-  3  output written but incomplete: one or more rules failed (see stderr and the report)
+  3  output written but incomplete: one or more rules failed, or (collect) some API calls
+     failed and are recorded as gaps in the snapshot (see stderr and the report)
   4  report written but the e-mail was not sent (see stderr); re-send it with
      `costwise send --run DIR --config FILE`. Takes precedence over 3.
 
@@ -91,6 +92,9 @@ pub enum Command {
     Send(SendArgs),
     /// Build a snapshot from billing exports (CUR 2.0, legacy CUR, FOCUS) and AWS CLI JSON dumps.
     Import(ImportArgs),
+    /// Build a snapshot from live AWS APIs with the current credentials (read-only; see docs/collect.md).
+    #[cfg(feature = "aws")]
+    Collect(CollectArgs),
     /// The scheduled job: (re)import the source, analyze it, write a new run into the report history, update its
     /// index and send the e-mail, all as configured in --config.
     Run(RunArgs),
@@ -98,6 +102,31 @@ pub enum Command {
     Init(InitArgs),
     /// Work with config files.
     Config(ConfigArgs),
+}
+
+/// `costwise collect`.
+#[cfg(feature = "aws")]
+#[derive(Debug, Args)]
+pub struct CollectArgs {
+    /// Snapshot directory to write (an existing snapshot there is replaced atomically).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Named profile from ~/.aws/config [default: the default credential chain: environment, profile, SSO,
+    /// container or instance role].
+    #[arg(long, value_name = "NAME")]
+    profile: Option<String>,
+    /// Regions to read, comma separated [default: every region enabled for the account].
+    #[arg(long, value_delimiter = ',', value_name = "REGION")]
+    regions: Option<Vec<String>>,
+    /// Send every request to this endpoint instead of AWS (a local emulator); AWS_ENDPOINT_URL works too.
+    #[arg(long, value_name = "URL")]
+    endpoint_url: Option<String>,
+    /// API requests in flight at once, across regions.
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    concurrency: usize,
+    /// Keep the raw API responses, as AWS CLI JSON (`costwise import` reads them), in this directory.
+    #[arg(long, value_name = "DIR")]
+    keep_dumps: Option<PathBuf>,
 }
 
 /// `costwise run`.
@@ -309,6 +338,8 @@ pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
         Command::Schema => run_schema(),
         Command::Send(args) => run_send(args, cli.quiet),
         Command::Import(args) => run_import(args, cli.quiet),
+        #[cfg(feature = "aws")]
+        Command::Collect(args) => run_collect(args, cli.quiet),
         Command::Run(args) => crate::scheduled::run(&args.config, args.no_email, cli.quiet),
         Command::Init(args) => run_init(args, cli.quiet),
         Command::Config(ConfigArgs { action: ConfigAction::Check { path } }) => run_config_check(path),
@@ -564,6 +595,44 @@ fn run_import(args: &ImportArgs, quiet: bool) -> anyhow::Result<Outcome> {
     Ok(Outcome::Complete)
 }
 
+#[cfg(feature = "aws")]
+fn run_collect(args: &CollectArgs, quiet: bool) -> anyhow::Result<Outcome> {
+    use costwise_analyzer::collect::{CollectOptions, collect};
+    let now = chrono::Utc::now().naive_utc();
+    let options = CollectOptions {
+        profile: args.profile.clone(),
+        regions: args.regions.clone(),
+        endpoint_url: args.endpoint_url.clone(),
+        concurrency: args.concurrency.max(1),
+        created_at: now.with_nanosecond(0).unwrap_or(now),
+        keep_dumps: args.keep_dumps.clone(),
+    };
+    let summary = collect(&args.out, &options)?;
+    for gap in &summary.gaps {
+        eprintln!(
+            "warning: not collected: {} {}: {}",
+            gap.account_id.as_deref().unwrap_or("-"),
+            gap.region.as_deref().unwrap_or("-"),
+            gap.reason
+        );
+    }
+    if !quiet {
+        eprintln!(
+            "Collected account {} in {} region(s) with {} API request(s){}",
+            summary.account_id,
+            summary.regions.len(),
+            summary.requests,
+            if summary.gaps.is_empty() {
+                String::new()
+            } else {
+                format!("; {} call(s) failed and are recorded as gaps in the snapshot", summary.gaps.len())
+            }
+        );
+    }
+    print_stdout(&format!("{}\n", args.out.display()))?;
+    Ok(if summary.gaps.is_empty() { Outcome::Complete } else { Outcome::Incomplete })
+}
+
 /// Imports `inputs` into the snapshot `out` (replaced atomically), reporting what was read on stderr.
 pub(crate) fn import_snapshot(
     inputs: &[PathBuf],
@@ -579,7 +648,13 @@ pub(crate) fn import_snapshot(
     // inventory was observed, and the "as of" of a snapshot without billing data.
     let now = chrono::Utc::now().naive_utc();
     let created_at = now.with_nanosecond(0).unwrap_or(now);
-    let options = ImportOptions { scope: scope.clone(), created_at, description };
+    let options = ImportOptions {
+        scope: scope.clone(),
+        created_at,
+        description,
+        kind: costwise_analyzer::manifest::SourceKind::Import,
+        gaps: Vec::new(),
+    };
     let summary = import(inputs, out, &options)?;
     for path in &summary.ignored {
         eprintln!(

@@ -22,7 +22,7 @@
 //! | 0 | the command ran; findings are not errors |
 //! | 1 | an error stopped it (unreadable or missing snapshot, I/O, ...) |
 //! | 2 | usage or configuration error (bad arguments, invalid config file, unknown rule id) |
-//! | 3 | output written but incomplete: one or more rules failed (listed on stderr and in the report) |
+//! | 3 | output written but incomplete: one or more rules failed, or `collect` could not make some API calls (listed on stderr, as gaps in the snapshot and in the report) |
 //! | 4 | report written but the e-mail was not sent ([`send`]; re-send with `costwise send --run DIR`); wins over 3 |
 //!
 //! Errors are printed as one line, `error: ...`, naming the file, column or

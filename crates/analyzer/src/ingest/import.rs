@@ -32,6 +32,11 @@ pub struct ImportOptions {
     pub created_at: NaiveDateTime,
     /// Description for the manifest (defaults to the input paths).
     pub description: Option<String>,
+    /// What produced the inputs: [`SourceKind::Import`] for the user's files, [`SourceKind::Collect`] for the
+    /// dumps of a live collection.
+    pub kind: SourceKind,
+    /// Problems found before the import (API calls a live collection could not make), kept in the manifest.
+    pub gaps: Vec<DataGap>,
 }
 
 /// The inputs found under the paths given, classified.
@@ -130,7 +135,7 @@ pub fn import(inputs: &[PathBuf], out: &Path, options: &ImportOptions) -> Result
     let mut manifest_inputs = Vec::new();
     let mut accounts: BTreeMap<String, Option<String>> = BTreeMap::new();
     let mut regions = BTreeSet::new();
-    let mut gaps = Vec::new();
+    let mut gaps = options.gaps.clone();
     let mut period = None;
     let mut currency = "USD".to_owned();
     let mut bucket_owners = BTreeMap::new();
@@ -223,8 +228,15 @@ pub fn import(inputs: &[PathBuf], out: &Path, options: &ImportOptions) -> Result
         table: Some(Table::Metrics),
         account_id: None,
         region: None,
-        reason: "no CloudWatch metrics: utilization-based rules (idle, rightsizing) cannot run; use `costwise collect`"
-            .into(),
+        reason: match options.kind {
+            SourceKind::Collect => "no CloudWatch metrics: `costwise collect` does not read CloudWatch yet, so \
+                                    utilization-based rules (idle, rightsizing) cannot run"
+                .into(),
+            _ => {
+                "no CloudWatch metrics: utilization-based rules (idle, rightsizing) cannot run; use `costwise collect`"
+                    .into()
+            }
+        },
     });
 
     let period = period.unwrap_or(Period { start: options.created_at, end: options.created_at });
@@ -233,7 +245,7 @@ pub fn import(inputs: &[PathBuf], out: &Path, options: &ImportOptions) -> Result
     });
     let manifest = writer.finish(SnapshotInfo {
         created_at: options.created_at,
-        source: Source { kind: SourceKind::Import, description, inputs: manifest_inputs },
+        source: Source { kind: options.kind, description, inputs: manifest_inputs },
         accounts: accounts.into_iter().map(|(id, name)| Account { id, name }).collect(),
         regions: regions.into_iter().collect(),
         period,
