@@ -8,6 +8,8 @@
 
 use std::fmt::Write as _;
 
+use crate::svg::escape_xml as escape;
+
 /// The HTML of `doc` without its first line (the summary, shown elsewhere).
 pub fn body_html(doc: &str) -> String {
     let mut out = String::new();
@@ -73,21 +75,6 @@ fn flush(out: &mut String, block: &mut Vec<&str>) {
         let _ = writeln!(out, "<p>{}</p>", inline(&text.join(" ")));
     }
     block.clear();
-}
-
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// Escapes `text`, then turns `` `code` `` and `**bold**` pairs into tags (an unpaired marker stays literal).
