@@ -1,28 +1,78 @@
 #!/usr/bin/env python3
-"""Plants a small AWS estate in a moto_server for tests/collect.rs.
+"""Plants a small AWS organization in a moto_server for tests/collect.rs.
 
-Usage: moto_populate.py ENDPOINT REGION [REGION ...]
+Usage: moto_populate.py ENDPOINT --regions R1,R2 [--member-accounts N]
 
-In each region: an AMI (registered, since moto runs without its default AMIs),
-two running instances and one stopped one, a 200 GiB gp2 volume attached to a
-running instance (a gp2-to-gp3 finding), an unattached 50 GiB gp3 volume, a
-snapshot of the gp2 volume, and an Elastic IP associated with nothing (an
-idle-elastic-ip finding). Prints what it planted as JSON, so the test asserts
-against what exists rather than against hand-copied ids.
+Creates an organization whose management account is moto's default
+(123456789012) with N member accounts (default 1), and plants the same estate
+in every account and region, reaching member accounts through the
+CostwiseReadOnly role as costwise does:
+
+- an AMI (registered, since moto runs without its default AMIs);
+- three m5.large instances, one stopped: `busy` (CPU around 60 %), `oversized`
+  (CPU around 3 % with a peak of 6 %, memory 20 % from the CloudWatch agent:
+  an ec2-rightsizing finding) and the stopped one;
+- a 200 GiB gp2 volume attached to `busy` (a gp2-to-gp3 finding), an
+  unattached 50 GiB gp3 volume, and a snapshot of the gp2 volume;
+- an Elastic IP associated with nothing (an idle-elastic-ip finding);
+- a launch template `web-<region>` launching the AMI (so it is in use);
+- 72 hours of hourly CloudWatch data for both running instances (AWS/EC2 CPU
+  and network; CWAgent mem_used_percent with the dimensions the agent's
+  default `append_dimensions` gives: InstanceId, ImageId, InstanceType).
+
+Prints what it planted as JSON ({account: {region: {...}}}), so the test
+asserts against what exists rather than against hand-copied ids.
 """
+import argparse
+import datetime
 import json
-import sys
 
 import boto3
+from botocore.config import Config
+
+ROLE = "CostwiseReadOnly"
+HOURS = 72
 
 
-def plant(endpoint, region):
-    ec2 = boto3.client(
-        "ec2",
+def session(endpoint, account=None):
+    base = dict(endpoint_url=endpoint, aws_access_key_id="testing", aws_secret_access_key="testing")
+    if account is None:
+        return base
+    sts = boto3.client("sts", region_name="us-east-1", **base)
+    credentials = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/{ROLE}", RoleSessionName="populate")[
+        "Credentials"
+    ]
+    return dict(
         endpoint_url=endpoint,
-        region_name=region,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+    )
+
+
+def put_hourly(cloudwatch, namespace, dimensions, metric, values_per_hour, now):
+    """Puts, for each of the last HOURS whole hours, the datapoints `values_per_hour(hour)` inside that hour."""
+    data = []
+    for hour in range(1, HOURS + 1):
+        start = now - datetime.timedelta(hours=hour)
+        for index, value in enumerate(values_per_hour(hour)):
+            data.append(
+                {
+                    "MetricName": metric,
+                    "Dimensions": dimensions,
+                    "Timestamp": start + datetime.timedelta(minutes=5 + 30 * index),
+                    "Value": float(value),
+                }
+            )
+    for offset in range(0, len(data), 1000):
+        cloudwatch.put_metric_data(Namespace=namespace, MetricData=data[offset : offset + 1000])
+
+
+def plant(credentials, region, now):
+    ec2 = boto3.client("ec2", region_name=region, **credentials)
+    # moto cannot read the gzip-compressed bodies botocore sends for large PutMetricData requests.
+    cloudwatch = boto3.client(
+        "cloudwatch", region_name=region, config=Config(disable_request_compression=True), **credentials
     )
     image = ec2.register_image(
         Name=f"costwise-test-{region}",
@@ -40,22 +90,39 @@ def plant(endpoint, region):
         Placement={"AvailabilityZone": zone},
         TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "team", "Value": "checkout"}]}],
     )
-    instances = [i["InstanceId"] for i in reservation["Instances"]]
-    ec2.stop_instances(InstanceIds=[instances[2]])
+    busy, oversized, stopped = [i["InstanceId"] for i in reservation["Instances"]]
+    ec2.stop_instances(InstanceIds=[stopped])
     gp2 = ec2.create_volume(
         AvailabilityZone=zone,
         Size=200,
         VolumeType="gp2",
         TagSpecifications=[{"ResourceType": "volume", "Tags": [{"Key": "Name", "Value": f"db-data-{region}"}]}],
     )["VolumeId"]
-    ec2.attach_volume(VolumeId=gp2, InstanceId=instances[0], Device="/dev/sdf")
+    ec2.attach_volume(VolumeId=gp2, InstanceId=busy, Device="/dev/sdf")
     loose = ec2.create_volume(AvailabilityZone=zone, Size=50, VolumeType="gp3")["VolumeId"]
     snapshot = ec2.create_snapshot(VolumeId=gp2, Description="nightly")["SnapshotId"]
     address = ec2.allocate_address(Domain="vpc")
+    ec2.create_launch_template(
+        LaunchTemplateName=f"web-{region}", LaunchTemplateData={"ImageId": image, "InstanceType": "m5.large"}
+    )
+
+    for instance, cpu, network in [(busy, (50, 70), 4e8), (oversized, (1, 6), 2e6)]:
+        dimensions = [{"Name": "InstanceId", "Value": instance}]
+        put_hourly(cloudwatch, "AWS/EC2", dimensions, "CPUUtilization", lambda h, cpu=cpu: cpu, now)
+        put_hourly(cloudwatch, "AWS/EC2", dimensions, "NetworkIn", lambda h, n=network: (n,), now)
+        put_hourly(cloudwatch, "AWS/EC2", dimensions, "NetworkOut", lambda h, n=network: (n / 2,), now)
+    agent = [
+        {"Name": "InstanceId", "Value": oversized},
+        {"Name": "ImageId", "Value": image},
+        {"Name": "InstanceType", "Value": "m5.large"},
+    ]
+    put_hourly(cloudwatch, "CWAgent", agent, "mem_used_percent", lambda h: (18, 22), now)
     return {
         "image": image,
-        "instances": instances,
-        "stopped": instances[2],
+        "instances": [busy, oversized, stopped],
+        "busy": busy,
+        "oversized": oversized,
+        "stopped": stopped,
         "gp2_volume": gp2,
         "unattached_volume": loose,
         "snapshot": snapshot,
@@ -65,8 +132,29 @@ def plant(endpoint, region):
 
 
 def main():
-    endpoint, regions = sys.argv[1], sys.argv[2:]
-    print(json.dumps({region: plant(endpoint, region) for region in regions}))
+    parser = argparse.ArgumentParser()
+    parser.add_argument("endpoint")
+    parser.add_argument("--regions", required=True)
+    parser.add_argument("--member-accounts", type=int, default=1)
+    args = parser.parse_args()
+    regions = args.regions.split(",")
+    now = datetime.datetime.now(datetime.timezone.utc).replace(minute=0, second=0, microsecond=0)
+
+    management = session(args.endpoint)
+    organizations = boto3.client("organizations", region_name="us-east-1", **management)
+    organizations.create_organization(FeatureSet="ALL")
+    members = [
+        organizations.create_account(Email=f"member{n}@example.com", AccountName=f"member-{n}")[
+            "CreateAccountStatus"
+        ]["AccountId"]
+        for n in range(args.member_accounts)
+    ]
+    management_id = boto3.client("sts", region_name="us-east-1", **management).get_caller_identity()["Account"]
+    planted = {management_id: {region: plant(management, region, now) for region in regions}}
+    for account in members:
+        credentials = session(args.endpoint, account)
+        planted[account] = {region: plant(credentials, region, now) for region in regions}
+    print(json.dumps(planted))
 
 
 if __name__ == "__main__":

@@ -1,9 +1,12 @@
 //! `costwise collect` against a real AWS emulator: `moto_server` (PyPI
 //! `moto[server]`, installed by scripts/test) on loopback, populated by
-//! `scripts/moto_populate.py` with boto3. The collected snapshot is checked
-//! table by table, then analyzed; a fault-injecting proxy in front of the
-//! emulator denies one call in one region to check that the failure becomes a
-//! gap, the exit code says "partial", and nothing else is lost.
+//! `scripts/moto_populate.py` with boto3: an organization of two accounts,
+//! the same estate planted in two regions of each, with CloudWatch data. The
+//! collected snapshot is checked table by table, then analyzed. A
+//! fault-injecting proxy in front of the emulator denies a role, denies one
+//! call in one region, throttles another and lets a third time out, to check
+//! that each failure becomes a gap, the exit code says "partial", and nothing
+//! else is lost.
 
 mod common;
 
@@ -17,8 +20,8 @@ use costwise_analyzer::{Dataset, Table};
 use polars::prelude::*;
 use serde_json::Value;
 
-/// moto's account id for any credentials.
-const ACCOUNT: &str = "123456789012";
+/// moto's account for the credentials it is given: the organization's management account.
+const MANAGEMENT: &str = "123456789012";
 const REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
 
 fn root() -> &'static Path {
@@ -53,16 +56,17 @@ impl Moto {
         format!("http://127.0.0.1:{}", self.port)
     }
 
-    /// Plants the estate of scripts/moto_populate.py in `REGIONS`; returns what it planted, by region.
-    fn populate(&self) -> Value {
+    /// Plants the organization of scripts/moto_populate.py in `REGIONS`; returns what it planted,
+    /// `{account: {region: {...}}}`.
+    fn populate(&self) -> Planted {
         let output = Command::new("python3")
             .arg(root().join("scripts/moto_populate.py"))
             .arg(self.endpoint())
-            .args(REGIONS)
+            .args(["--regions", &REGIONS.join(",")])
             .output()
             .expect("python3 runs");
         assert!(output.status.success(), "moto_populate.py failed: {}", String::from_utf8_lossy(&output.stderr));
-        serde_json::from_slice(&output.stdout).unwrap()
+        Planted(serde_json::from_slice(&output.stdout).unwrap())
     }
 }
 
@@ -73,14 +77,54 @@ impl Drop for Moto {
     }
 }
 
+/// What moto_populate.py planted.
+struct Planted(Value);
+
+impl Planted {
+    fn accounts(&self) -> Vec<String> {
+        let mut accounts: Vec<String> = self.0.as_object().unwrap().keys().cloned().collect();
+        accounts.sort();
+        accounts
+    }
+
+    fn member(&self) -> String {
+        self.accounts().into_iter().find(|a| a != MANAGEMENT).expect("a member account")
+    }
+
+    /// `key` (a string or a list of strings) in every account and the given regions, sorted.
+    fn ids_in(&self, regions: &[&str], key: &str) -> Vec<String> {
+        let mut ids = Vec::new();
+        for account in self.0.as_object().unwrap().values() {
+            for region in regions {
+                match &account[*region][key] {
+                    Value::String(id) => ids.push(id.clone()),
+                    Value::Array(items) => ids.extend(items.iter().map(|i| i.as_str().unwrap().to_owned())),
+                    other => panic!("{key} in {region}: {other}"),
+                }
+            }
+        }
+        ids.sort();
+        ids
+    }
+
+    fn ids(&self, key: &str) -> Vec<String> {
+        self.ids_in(&REGIONS, key)
+    }
+}
+
 /// `costwise collect` with fake credentials and nothing from the user's own AWS configuration.
 fn collect(endpoint: &str, out: &Path, extra: &[&str]) -> Output {
     let mut args = vec!["collect", "--out", out.to_str().unwrap(), "--endpoint-url", endpoint, "--regions"];
     let regions = REGIONS.join(",");
     args.push(&regions);
     args.extend_from_slice(extra);
+    costwise_with_test_credentials(&args)
+}
+
+/// Runs costwise with fake credentials and nothing from the user's own AWS configuration.
+fn costwise_with_test_credentials(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_costwise"))
-        .args(&args)
+        .args(args)
         .env("AWS_ACCESS_KEY_ID", "testing")
         .env("AWS_SECRET_ACCESS_KEY", "testing")
         .env("AWS_REGION", "us-east-1")
@@ -89,6 +133,7 @@ fn collect(endpoint: &str, out: &Path, extra: &[&str]) -> Output {
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env_remove("AWS_PROFILE")
         .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("COSTWISE_EXTERNAL_ID")
         .env_remove("RUST_LOG")
         .output()
         .expect("the costwise binary runs")
@@ -102,119 +147,198 @@ fn strings(dataset: &Dataset, table: Table, column: &str) -> Vec<String> {
     values
 }
 
-fn planted_ids(planted: &Value, key: &str) -> Vec<String> {
-    let mut ids: Vec<String> = REGIONS.iter().map(|r| planted[r][key].as_str().unwrap().to_owned()).collect();
+/// The findings of `rule` in `costwise analyze --format json` output, by resource id, sorted.
+fn found(analysis: &Value, rule: &str) -> Vec<String> {
+    let mut ids: Vec<String> = analysis["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == rule)
+        .map(|f| f["resource_id"].as_str().unwrap().to_owned())
+        .collect();
     ids.sort();
     ids
 }
 
+fn analyze(snapshot: &Path, cwd: &Path) -> Value {
+    let analysis = common::costwise(&["analyze", "--snapshot", snapshot.to_str().unwrap(), "--format", "json"], cwd);
+    assert!(analysis.status.code() == Some(0) || analysis.status.code() == Some(3), "{}", common::stderr(&analysis));
+    serde_json::from_slice(&analysis.stdout).unwrap()
+}
+
+/// Values of `metric`/`statistic` for `resource`, in time order.
+fn series(dataset: &Dataset, resource: &str, metric: &str, statistic: &str) -> Vec<f64> {
+    let df = dataset
+        .table(Table::Metrics)
+        .unwrap()
+        .filter(
+            col("resource_id")
+                .eq(lit(resource))
+                .and(col("metric").eq(lit(metric)))
+                .and(col("statistic").eq(lit(statistic))),
+        )
+        .sort(["period_start"], SortMultipleOptions::default())
+        .collect()
+        .unwrap();
+    df.column("value").unwrap().f64().unwrap().into_no_null_iter().collect()
+}
+
 #[test]
-fn collect_reads_every_region_and_the_analysis_finds_the_planted_waste() {
+fn collect_reads_every_account_and_region_and_the_analysis_finds_the_planted_waste() {
     let moto = Moto::start();
     let planted = moto.populate();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("snapshot");
     let dumps = dir.path().join("dumps");
 
-    let output = collect(&moto.endpoint(), &out, &["--keep-dumps", dumps.to_str().unwrap()]);
+    let endpoint = format!("http://127.0.0.1:{}", proxy(moto.port, RECORDED.to_vec()));
+    let output = collect(&endpoint, &out, &["--organization", "--keep-dumps", dumps.to_str().unwrap()]);
     let stderr = common::stderr(&output);
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     assert_eq!(common::stdout(&output).trim(), out.to_str().unwrap());
-    assert!(stderr.contains(&format!("Collected account {ACCOUNT} in 2 region(s)")), "{stderr}");
+    let accounts = planted.accounts();
+    assert_eq!(accounts.len(), 2);
+    assert!(stderr.contains(&format!("Collected 2 account(s) ({}) in 2 region(s)", accounts.join(", "))), "{stderr}");
+    // 2 running instances × 4 series with data in each of 4 account-regions, plus the agent's 2 series of one.
+    assert!(stderr.contains("$0.00 of API charges"), "{stderr}");
 
     let dataset = Dataset::open(&out).unwrap();
     let manifest = dataset.manifest();
     assert_eq!(serde_json::to_value(manifest.source.kind).unwrap(), "collect");
-    assert_eq!(manifest.accounts.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(), [ACCOUNT]);
+    assert_eq!(manifest.accounts.iter().map(|a| a.id.clone()).collect::<Vec<_>>(), accounts);
     let mut regions = manifest.regions.clone();
     regions.sort();
     assert_eq!(regions, ["eu-west-1", "us-east-1"]);
+    assert!(manifest.data_gaps.iter().all(|g| g.table != Some(Table::Metrics)), "{:?}", manifest.data_gaps);
 
-    let mut instances: Vec<String> = REGIONS
-        .iter()
-        .flat_map(|r| planted[r]["instances"].as_array().unwrap().iter().map(|i| i.as_str().unwrap().to_owned()))
-        .collect();
-    instances.sort();
-    assert_eq!(strings(&dataset, Table::Instances, "instance_id"), instances);
-    let states = dataset
-        .table(Table::Instances)
-        .unwrap()
-        .filter(col("state").eq(lit("stopped")))
-        .select([col("instance_id")])
-        .collect()
-        .unwrap();
-    assert_eq!(states.height(), 2, "one stopped instance per region");
+    assert_eq!(strings(&dataset, Table::Instances, "instance_id"), planted.ids("instances"));
+    let stopped = dataset.table(Table::Instances).unwrap().filter(col("state").eq(lit("stopped"))).collect().unwrap();
+    assert_eq!(stopped.height(), 4, "one stopped instance per account and region");
     let volumes = strings(&dataset, Table::Volumes, "volume_id");
-    for id in planted_ids(&planted, "gp2_volume").into_iter().chain(planted_ids(&planted, "unattached_volume")) {
+    for id in planted.ids("gp2_volume").into_iter().chain(planted.ids("unattached_volume")) {
         assert!(volumes.contains(&id), "{id} missing from {volumes:?}");
     }
     // The planted snapshots, plus the one backing each registered AMI's root device.
     let snapshots = strings(&dataset, Table::Snapshots, "snapshot_id");
-    assert_eq!(snapshots.len(), 4, "{snapshots:?}");
-    assert!(planted_ids(&planted, "snapshot").iter().all(|id| snapshots.contains(id)), "{snapshots:?}");
-    assert_eq!(strings(&dataset, Table::Images, "image_id"), planted_ids(&planted, "image"));
-    assert_eq!(strings(&dataset, Table::Addresses, "allocation_id"), planted_ids(&planted, "allocation"));
+    assert_eq!(snapshots.len(), 8, "{snapshots:?}");
+    assert!(planted.ids("snapshot").iter().all(|id| snapshots.contains(id)), "{snapshots:?}");
+    assert_eq!(strings(&dataset, Table::Images, "image_id"), planted.ids("image"));
+    assert_eq!(strings(&dataset, Table::Addresses, "allocation_id"), planted.ids("allocation"));
     let names = strings(&dataset, Table::Volumes, "name");
     assert!(names.contains(&"db-data-eu-west-1".to_owned()), "Name tags become names: {names:?}");
-    // The raw replies are kept as AWS CLI dumps that `costwise import` reads.
-    for region in REGIONS {
-        assert!(dumps.join(ACCOUNT).join(region).join("describe-volumes.json").is_file());
+    let templates = strings(&dataset, Table::LaunchTemplates, "launch_template_name");
+    assert_eq!(templates, ["web-eu-west-1", "web-eu-west-1", "web-us-east-1", "web-us-east-1"], "one per account");
+    // The recorded reservations (us-east-1 only), in each account.
+    let reservations = dataset.table(Table::Reservations).unwrap().collect().unwrap();
+    assert_eq!(reservations.height(), 4, "{reservations}");
+    let states = strings(&dataset, Table::Reservations, "state");
+    assert_eq!(states, ["active", "active", "retired", "retired"]);
+    assert_eq!(strings(&dataset, Table::Reservations, "region"), ["us-east-1"; 4]);
+
+    // Hourly metrics as planted: two datapoints an hour for CPU, so Average is their mean and Maximum the larger.
+    for id in planted.ids("oversized") {
+        let maximum = series(&dataset, &id, "CPUUtilization", "Maximum");
+        assert_eq!(maximum.len(), 72, "{id}: 72 whole hours");
+        assert!(maximum.iter().all(|v| *v == 6.0), "{id}: {maximum:?}");
+        assert!(series(&dataset, &id, "CPUUtilization", "Average").iter().all(|v| *v == 3.5));
+        assert_eq!(series(&dataset, &id, "NetworkIn", "Sum").len(), 72);
+        let memory = series(&dataset, &id, "mem_used_percent", "Maximum");
+        assert!(
+            memory.len() == 72 && memory.iter().all(|v| *v == 22.0),
+            "{id}: the agent's metric found by ListMetrics"
+        );
+    }
+    for id in planted.ids("busy") {
+        assert!(series(&dataset, &id, "CPUUtilization", "Maximum").iter().all(|v| *v == 70.0), "{id}");
+        assert!(series(&dataset, &id, "mem_used_percent", "Maximum").is_empty(), "{id} has no agent");
+    }
+    // The raw replies are kept as dumps that `costwise import` reads.
+    for account in &accounts {
+        for region in REGIONS {
+            assert!(dumps.join(account).join(region).join("describe-volumes.json").is_file());
+            assert!(dumps.join(account).join(region).join("get-metric-data.json").is_file());
+        }
+    }
+    let reimported = dir.path().join("reimported");
+    let import =
+        common::costwise(&["import", dumps.to_str().unwrap(), "--out", reimported.to_str().unwrap()], dir.path());
+    assert_eq!(import.status.code(), Some(0), "{}", common::stderr(&import));
+    let again = Dataset::open(&reimported).unwrap();
+    for table in [Table::Instances, Table::Volumes, Table::Metrics] {
+        let (a, b) = (dataset.table(table).unwrap().collect().unwrap(), again.table(table).unwrap().collect().unwrap());
+        assert!(a.equals_missing(&b), "{table} differs after re-importing the kept dumps");
     }
 
-    let analysis = common::costwise(&["analyze", "--snapshot", out.to_str().unwrap(), "--format", "json"], dir.path());
-    assert!(analysis.status.code() == Some(0) || analysis.status.code() == Some(3), "{}", common::stderr(&analysis));
-    let doc: Value = serde_json::from_slice(&analysis.stdout).unwrap();
-    let found = |rule: &str| -> Vec<String> {
-        let mut ids: Vec<String> = doc["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|f| f["rule"] == rule)
-            .map(|f| f["resource_id"].as_str().unwrap().to_owned())
-            .collect();
-        ids.sort();
-        ids
-    };
+    let analysis = analyze(&out, dir.path());
     // Every gp2 volume: the planted ones and the 8 GiB gp2 root volumes moto gives each instance.
-    let gp2 = dataset
-        .table(Table::Volumes)
-        .unwrap()
-        .filter(col("volume_type").eq(lit("gp2")))
-        .select([col("volume_id")])
-        .collect()
-        .unwrap();
+    let gp2 = dataset.table(Table::Volumes).unwrap().filter(col("volume_type").eq(lit("gp2"))).collect().unwrap();
     let mut gp2: Vec<String> =
-        gp2.column("volume_id").unwrap().str().unwrap().iter().map(|v| v.unwrap().to_owned()).collect();
+        gp2.column("volume_id").unwrap().str().unwrap().iter().flatten().map(str::to_owned).collect();
     gp2.sort();
-    assert_eq!(found("gp2-to-gp3"), gp2);
-    assert!(planted_ids(&planted, "gp2_volume").iter().all(|id| gp2.contains(id)), "{gp2:?}");
-    let idle_ips = found("idle-elastic-ip");
-    let planted_ips: Vec<String> =
-        planted_ids(&planted, "address").into_iter().chain(planted_ids(&planted, "allocation")).collect();
-    assert_eq!(idle_ips.len(), 2, "{idle_ips:?}");
+    assert_eq!(found(&analysis, "gp2-to-gp3"), gp2);
+    assert!(planted.ids("gp2_volume").iter().all(|id| gp2.contains(id)), "{gp2:?}");
+    let idle_ips = found(&analysis, "idle-elastic-ip");
+    let planted_ips: Vec<String> = planted.ids("address").into_iter().chain(planted.ids("allocation")).collect();
+    assert_eq!(idle_ips.len(), 4, "{idle_ips:?}");
     assert!(idle_ips.iter().all(|id| planted_ips.contains(id)), "idle IPs {idle_ips:?}, planted {planted_ips:?}");
+    // The metrics make the utilization rules work: the oversized instances, and only they, are downsized.
+    assert_eq!(found(&analysis, "ec2-rightsizing"), planted.ids("oversized"));
 }
 
-/// A proxy in front of moto that answers `action` in `region` with EC2's UnauthorizedOperation (403) and
-/// forwards everything else. One request per connection.
-fn deny_proxy(upstream: u16, region: &'static str, action: &'static str) -> u16 {
+/// What the proxy does with a request it matches.
+#[derive(Clone, Copy)]
+enum Fault {
+    /// Answers with this status line, and an error document in the service's protocol.
+    Error { status: &'static str, code: &'static str, sts: bool },
+    /// Never answers (until the client gives up).
+    Hang,
+    /// Answers 200 with a recorded reply (fixtures/aws-replay/), for calls moto does not implement.
+    Recorded(&'static str),
+}
+
+/// A request to intercept: its SigV4 scope (`/eu-west-1/ec2/`) and something its body contains.
+#[derive(Clone, Copy)]
+struct Rule {
+    scope: &'static str,
+    body: &'static str,
+    fault: Fault,
+}
+
+/// moto 5.2 has no DescribeReservedInstances: real-shaped replies recorded from the EC2 API reference.
+const RECORDED: &[Rule] = &[
+    Rule {
+        scope: "/us-east-1/ec2/",
+        body: "Action=DescribeReservedInstances",
+        fault: Fault::Recorded(include_str!("../fixtures/aws-replay/describe-reserved-instances.xml")),
+    },
+    Rule {
+        scope: "/ec2/",
+        body: "Action=DescribeReservedInstances",
+        fault: Fault::Recorded(include_str!("../fixtures/aws-replay/describe-reserved-instances-none.xml")),
+    },
+];
+
+/// A proxy in front of moto that applies the first matching rule and forwards everything else. One request
+/// per connection.
+fn proxy(upstream: u16, rules: Vec<Rule>) -> u16 {
+    let rules: &'static [Rule] = Vec::leak(rules);
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     std::thread::spawn(move || {
         for client in listener.incoming().flatten() {
             std::thread::spawn(move || {
-                let _ = relay(client, upstream, region, action);
+                let _ = relay(client, upstream, rules);
             });
         }
     });
     port
 }
 
-fn relay(mut client: TcpStream, upstream: u16, region: &str, action: &str) -> std::io::Result<()> {
+fn relay(mut client: TcpStream, upstream: u16, rules: &[Rule]) -> std::io::Result<()> {
     let mut reader = BufReader::new(client.try_clone()?);
     let mut head = Vec::new();
     let mut length = 0;
-    let mut scope = String::new();
+    let mut authorization = String::new();
     loop {
         let mut line = String::new();
         if reader.read_line(&mut line)? == 0 {
@@ -225,7 +349,7 @@ fn relay(mut client: TcpStream, upstream: u16, region: &str, action: &str) -> st
             length = value.trim().parse().unwrap_or(0);
         }
         if lower.starts_with("authorization:") {
-            scope.clone_from(&line);
+            authorization.clone_from(&line);
         }
         if lower.starts_with("connection:") {
             continue;
@@ -238,18 +362,35 @@ fn relay(mut client: TcpStream, upstream: u16, region: &str, action: &str) -> st
     }
     let mut body = vec![0; length];
     reader.read_exact(&mut body)?;
-    let denied = scope.contains(&format!("/{region}/ec2/")) && String::from_utf8_lossy(&body).contains(action);
-    if denied {
-        let xml = format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>UnauthorizedOperation</Code>\
-             <Message>You are not authorized to perform this operation. ({action} in {region})</Message></Error></Errors>\
-             <RequestID>costwise-test</RequestID></Response>"
-        );
-        write!(
-            client,
-            "HTTP/1.1 403 Forbidden\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{xml}",
-            xml.len()
-        )?;
+    let text = String::from_utf8_lossy(&body);
+    if let Some(rule) = rules.iter().find(|r| authorization.contains(r.scope) && text.contains(r.body)) {
+        match rule.fault {
+            Fault::Hang => std::thread::sleep(Duration::from_secs(60)),
+            Fault::Recorded(xml) => write!(
+                client,
+                "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{xml}",
+                xml.len()
+            )?,
+            Fault::Error { status, code, sts } => {
+                let message = format!("injected by the test proxy for {} {}", rule.scope, rule.body);
+                let xml = if sts {
+                    format!(
+                        "<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message>\
+                         </Error><RequestId>costwise-test</RequestId></ErrorResponse>"
+                    )
+                } else {
+                    format!(
+                        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>{code}</Code>\
+                         <Message>{message}</Message></Error></Errors><RequestID>costwise-test</RequestID></Response>"
+                    )
+                };
+                write!(
+                    client,
+                    "HTTP/1.1 {status}\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{xml}",
+                    xml.len()
+                )?;
+            }
+        }
         return Ok(());
     }
     let mut server = TcpStream::connect(("127.0.0.1", upstream))?;
@@ -260,40 +401,87 @@ fn relay(mut client: TcpStream, upstream: u16, region: &str, action: &str) -> st
     client.write_all(&reply)
 }
 
+const FAULTS: &[Rule] = &[
+    // The role cannot be assumed in a third account.
+    Rule {
+        scope: "/us-east-1/sts/",
+        body: "333333333333",
+        fault: Fault::Error { status: "403 Forbidden", code: "AccessDenied", sts: true },
+    },
+    // A service control policy denies one call in one region.
+    Rule {
+        scope: "/eu-west-1/ec2/",
+        body: "Action=DescribeVolumes",
+        fault: Fault::Error { status: "403 Forbidden", code: "UnauthorizedOperation", sts: false },
+    },
+    // Throttling that outlasts the retries.
+    Rule {
+        scope: "/us-east-1/ec2/",
+        body: "Action=DescribeSnapshots",
+        fault: Fault::Error { status: "503 Service Unavailable", code: "RequestLimitExceeded", sts: false },
+    },
+    // A call that never answers.
+    Rule { scope: "/eu-west-1/monitoring/", body: "Action=GetMetricData", fault: Fault::Hang },
+];
+
 #[test]
-fn a_call_denied_in_one_region_is_a_gap_and_everything_else_is_kept() {
+fn failing_calls_are_gaps_and_everything_else_is_kept() {
     let moto = Moto::start();
     let planted = moto.populate();
-    let proxy = deny_proxy(moto.port, "eu-west-1", "Action=DescribeVolumes");
+    let proxy = proxy(moto.port, FAULTS.iter().chain(RECORDED).copied().collect());
     let dir = tempfile::tempdir().unwrap();
     let out: PathBuf = dir.path().join("snapshot");
+    let member = planted.member();
+    let accounts = format!("{MANAGEMENT},{member},333333333333");
 
-    let output = collect(&format!("http://127.0.0.1:{proxy}"), &out, &[]);
+    let output = collect(
+        &format!("http://127.0.0.1:{proxy}"),
+        &out,
+        &["--accounts", &accounts, "--max-attempts", "2", "--timeout", "10"],
+    );
     let stderr = common::stderr(&output);
     assert_eq!(output.status.code(), Some(3), "a partial collection exits 3: {stderr}");
-    assert!(
-        stderr.contains(&format!(
-            "warning: not collected: {ACCOUNT} eu-west-1: ec2:DescribeVolumes failed: UnauthorizedOperation"
-        )),
-        "{stderr}"
-    );
+    assert!(stderr.contains("Collected 2 account(s)"), "{stderr}");
+    for expected in [
+        "warning: not collected: 333333333333 -: cannot assume arn:aws:iam::333333333333:role/CostwiseReadOnly (sts:AssumeRole)".to_owned(),
+        format!("warning: not collected: {MANAGEMENT} eu-west-1: ec2:DescribeVolumes failed: UnauthorizedOperation"),
+        format!("warning: not collected: {member} eu-west-1: ec2:DescribeVolumes failed: UnauthorizedOperation"),
+        format!("warning: not collected: {MANAGEMENT} us-east-1: ec2:DescribeSnapshots failed: RequestLimitExceeded"),
+        format!("warning: not collected: {member} eu-west-1: cloudwatch:GetMetricData failed:"),
+    ] {
+        assert!(stderr.contains(&expected), "{expected}\nnot in\n{stderr}");
+    }
 
     let dataset = Dataset::open(&out).unwrap();
-    let gap = dataset
-        .manifest()
-        .data_gaps
-        .iter()
-        .find(|g| g.region.as_deref() == Some("eu-west-1"))
-        .expect("the denied call is a gap in the manifest");
-    assert_eq!(gap.table, Some(Table::Volumes));
-    assert_eq!(gap.account_id.as_deref(), Some(ACCOUNT));
-    assert!(gap.reason.contains("ec2:DescribeVolumes failed: UnauthorizedOperation"), "{}", gap.reason);
-    // Volumes from the other region, and every other table from both, are all there.
+    let gaps = &dataset.manifest().data_gaps;
+    let gap = |account: &str, region: Option<&str>, table: Option<Table>| {
+        gaps.iter()
+            .find(|g| g.account_id.as_deref() == Some(account) && g.region.as_deref() == region && g.table == table)
+            .unwrap_or_else(|| panic!("no gap for {account} {region:?} {table:?} in {gaps:#?}"))
+    };
+    assert!(gap("333333333333", None, None).reason.contains("AccessDenied"));
+    for account in [MANAGEMENT, member.as_str()] {
+        assert!(gap(account, Some("eu-west-1"), Some(Table::Volumes)).reason.contains("UnauthorizedOperation"));
+        assert!(gap(account, Some("us-east-1"), Some(Table::Snapshots)).reason.contains("RequestLimitExceeded"));
+        let timeout = &gap(account, Some("eu-west-1"), Some(Table::Metrics)).reason;
+        assert!(timeout.to_ascii_lowercase().contains("timeout"), "{timeout}");
+    }
+    // Everything else from both accounts is there.
     let volumes = strings(&dataset, Table::Volumes, "volume_id");
-    assert!(volumes.contains(&planted["us-east-1"]["gp2_volume"].as_str().unwrap().to_owned()));
-    assert!(!volumes.contains(&planted["eu-west-1"]["gp2_volume"].as_str().unwrap().to_owned()));
-    assert_eq!(strings(&dataset, Table::Instances, "instance_id").len(), 6);
-    assert_eq!(strings(&dataset, Table::Addresses, "allocation_id"), planted_ids(&planted, "allocation"));
+    assert!(planted.ids_in(&["us-east-1"], "gp2_volume").iter().all(|id| volumes.contains(id)), "{volumes:?}");
+    assert!(planted.ids_in(&["eu-west-1"], "gp2_volume").iter().all(|id| !volumes.contains(id)), "{volumes:?}");
+    assert_eq!(strings(&dataset, Table::Instances, "instance_id"), planted.ids("instances"));
+    assert_eq!(strings(&dataset, Table::Snapshots, "snapshot_id").len(), 4, "eu-west-1's snapshots only");
+    assert_eq!(strings(&dataset, Table::Addresses, "allocation_id"), planted.ids("allocation"));
+    for id in planted.ids_in(&["us-east-1"], "oversized") {
+        assert_eq!(series(&dataset, &id, "CPUUtilization", "Maximum").len(), 72, "{id}");
+    }
+    for id in planted.ids_in(&["eu-west-1"], "oversized") {
+        assert!(series(&dataset, &id, "CPUUtilization", "Maximum").is_empty(), "{id}");
+    }
+    // Missing metrics are "not collected", never "idle": only us-east-1's oversized instances are downsized.
+    let analysis = analyze(&out, dir.path());
+    assert_eq!(found(&analysis, "ec2-rightsizing"), planted.ids_in(&["us-east-1"], "oversized"));
 
     // The report says what is missing.
     let report = dir.path().join("report");
@@ -303,5 +491,54 @@ fn a_call_denied_in_one_region_is_a_gap_and_everything_else_is_kept() {
     );
     assert!(written.status.code() == Some(0) || written.status.code() == Some(3), "{}", common::stderr(&written));
     let page = std::fs::read_to_string(report.join("index.html")).unwrap();
-    assert!(page.contains("ec2:DescribeVolumes failed: UnauthorizedOperation"), "the page lists the gap");
+    for text in [
+        "ec2:DescribeVolumes failed: UnauthorizedOperation",
+        "cannot assume arn:aws:iam::333333333333",
+        "cloudwatch:GetMetricData failed",
+    ] {
+        assert!(page.contains(text), "the page lists the gap {text:?}");
+    }
+}
+
+#[test]
+fn costwise_run_collects_at_every_run_and_replaces_the_kept_dumps() {
+    let moto = Moto::start();
+    let planted = moto.populate();
+    let endpoint = format!("http://127.0.0.1:{}", proxy(moto.port, RECORDED.to_vec()));
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("costwise.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[source]\nsnapshot = \"snapshot\"\n\n[collect]\nregions = [\"us-east-1\"]\nendpoint-url = \"{endpoint}\"\n\
+             keep-dumps = \"dumps\"\n\n[report]\ndir = \"reports\"\n"
+        ),
+    )
+    .unwrap();
+    let check = common::costwise(&["config", "check", config.to_str().unwrap()], dir.path());
+    assert_eq!(check.status.code(), Some(0), "{}", common::stderr(&check));
+
+    for run in 1..=2 {
+        let output = costwise_with_test_credentials(&["run", "--config", config.to_str().unwrap(), "--no-email"]);
+        let stderr = common::stderr(&output);
+        assert_eq!(output.status.code(), Some(0), "run {run}: {stderr}");
+        assert!(stderr.contains(&format!("Collected 1 account(s) ({MANAGEMENT}) in 1 region(s)")), "{stderr}");
+        let page = PathBuf::from(common::stdout(&output).trim());
+        let record: Value =
+            serde_json::from_slice(&std::fs::read(page.parent().unwrap().join("run.json")).unwrap()).unwrap();
+        assert_eq!(record["status"], "complete", "{record}");
+        assert!(record["findings"].as_u64().unwrap() > 0, "{record}");
+    }
+    let dataset = Dataset::open(dir.path().join("snapshot")).unwrap();
+    let instances = strings(&dataset, Table::Instances, "instance_id");
+    let mut expected: Vec<String> = planted.0[MANAGEMENT]["us-east-1"]["instances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i.as_str().unwrap().to_owned())
+        .collect();
+    expected.sort();
+    assert_eq!(instances, expected, "the credentials' account, the configured region");
+    assert!(dir.path().join("dumps/.costwise-dumps").is_file(), "the second run replaced the first run's dumps");
+    assert!(dir.path().join(format!("dumps/{MANAGEMENT}/us-east-1/get-metric-data.json")).is_file());
 }

@@ -46,7 +46,7 @@ mod email;
 mod schedule;
 
 pub use email::{EmailConfig, PasswordSource, SmtpAuth, SmtpTls, is_loopback};
-pub use schedule::{ReportConfig, SourceConfig};
+pub use schedule::{CollectConfig, ReportConfig, SourceConfig};
 
 /// A parsed, validated configuration.
 #[derive(Debug, Clone)]
@@ -65,6 +65,8 @@ pub struct Config {
     pub email: Option<EmailConfig>,
     /// What `costwise run` analyzes (the `[source]` section), when configured.
     pub source: Option<SourceConfig>,
+    /// Whether and how `costwise run` collects from AWS first (the `[collect]` section).
+    pub collect: Option<CollectConfig>,
     /// Where `costwise run` keeps its history (the `[report]` section; `reports` next to the config by default).
     pub report: ReportConfig,
 }
@@ -79,6 +81,7 @@ impl Default for Config {
             prices: PriceOverrides::default(),
             email: None,
             source: None,
+            collect: None,
             report: ReportConfig::default_for(None),
         }
     }
@@ -100,7 +103,7 @@ pub struct Exclusions {
 }
 
 /// The top-level sections.
-const SECTIONS: [&str; 6] = ["exclusions", "rules", "prices", "email", "source", "report"];
+const SECTIONS: [&str; 7] = ["exclusions", "rules", "prices", "email", "source", "report", "collect"];
 
 impl Config {
     /// Reads and validates a config file.
@@ -195,6 +198,14 @@ impl Config {
                 .map_err(|found| problems.extend(found.into_iter().map(|p| format!("[source]: {p}"))))
                 .ok()
         });
+        let collect = optional("collect", &mut problems).and_then(|t| {
+            CollectConfig::from_toml(&t, path)
+                .map_err(|found| problems.extend(found.into_iter().map(|p| format!("[collect]: {p}"))))
+                .ok()
+        });
+        if collect.is_some() && !table.contains_key("source") {
+            problems.push("[collect]: needs a [source] section with `snapshot`, the snapshot to collect into".into());
+        }
         let report = match optional("report", &mut problems) {
             None => ReportConfig::default_for(path),
             Some(t) => ReportConfig::from_toml(&t, path).unwrap_or_else(|found| {
@@ -213,6 +224,7 @@ impl Config {
             prices,
             email,
             source,
+            collect,
             report,
         })
     }

@@ -115,18 +115,49 @@ pub struct CollectArgs {
     /// container or instance role].
     #[arg(long, value_name = "NAME")]
     profile: Option<String>,
-    /// Regions to read, comma separated [default: every region enabled for the account].
+    /// Regions to read, comma separated [default: every region enabled for each account].
     #[arg(long, value_delimiter = ',', value_name = "REGION")]
     regions: Option<Vec<String>>,
+    /// Accounts to read, comma separated; each other than the credentials' own is reached by assuming
+    /// --role-name in it [default: the credentials' account].
+    #[arg(long, value_delimiter = ',', value_name = "ACCOUNT", conflicts_with = "organization")]
+    accounts: Option<Vec<String>>,
+    /// Read every active account of the organization (Organizations ListAccounts; run with the management
+    /// account's or a delegated administrator's credentials), each through --role-name.
+    #[arg(long)]
+    organization: bool,
+    /// The read-only role to assume in the other accounts (docs/iam-policy.json, docs/iam-trust-policy.json).
+    #[arg(long, value_name = "NAME", default_value = costwise_analyzer::collect::DEFAULT_ROLE_NAME)]
+    role_name: String,
+    /// The external id the role's trust policy requires; COSTWISE_EXTERNAL_ID works too.
+    #[arg(long, value_name = "ID", env = "COSTWISE_EXTERNAL_ID", hide_env_values = true)]
+    external_id: Option<String>,
+    /// Days of hourly CloudWatch metrics to read (at most 63, what CloudWatch keeps at hourly resolution).
+    #[arg(long, value_name = "DAYS", default_value_t = costwise_analyzer::collect::DEFAULT_LOOKBACK_DAYS,
+          value_parser = clap::value_parser!(u32).range(1..=63))]
+    lookback_days: u32,
     /// Send every request to this endpoint instead of AWS (a local emulator); AWS_ENDPOINT_URL works too.
     #[arg(long, value_name = "URL")]
     endpoint_url: Option<String>,
-    /// API requests in flight at once, across regions.
+    /// API requests in flight at once, across accounts and regions.
     #[arg(long, value_name = "N", default_value_t = 8)]
     concurrency: usize,
-    /// Keep the raw API responses, as AWS CLI JSON (`costwise import` reads them), in this directory.
+    /// Attempts per API request before a throttled or failing call is recorded as a gap.
+    #[arg(long, value_name = "N", default_value_t = costwise_analyzer::collect::DEFAULT_MAX_ATTEMPTS,
+          value_parser = clap::value_parser!(u32).range(1..=20))]
+    max_attempts: u32,
+    /// Seconds one attempt of an API request may take.
+    #[arg(long, value_name = "SECONDS", default_value_t = costwise_analyzer::collect::DEFAULT_ATTEMPT_TIMEOUT_SECONDS,
+          value_parser = clap::value_parser!(u64).range(1..=600))]
+    timeout: u64,
+    /// Keep the raw API responses, as AWS CLI JSON (`costwise import` reads them), in this directory (its
+    /// previous content is replaced).
     #[arg(long, value_name = "DIR")]
     keep_dumps: Option<PathBuf>,
+    /// Also import these files or directories into the snapshot: billing exports (CUR 2.0, legacy CUR, FOCUS)
+    /// until the collector fetches them itself.
+    #[arg(long = "import", value_name = "PATH")]
+    also_import: Vec<PathBuf>,
 }
 
 /// `costwise run`.
@@ -597,17 +628,46 @@ fn run_import(args: &ImportArgs, quiet: bool) -> anyhow::Result<Outcome> {
 
 #[cfg(feature = "aws")]
 fn run_collect(args: &CollectArgs, quiet: bool) -> anyhow::Result<Outcome> {
-    use costwise_analyzer::collect::{CollectOptions, collect};
+    use costwise_analyzer::collect::{Accounts, CollectOptions};
     let now = chrono::Utc::now().naive_utc();
+    if let Some(bad) = args.accounts.iter().flatten().find(|a| a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(UsageError(format!("--accounts: {bad:?} is not a 12-digit AWS account id")).into());
+    }
+    let accounts = match (&args.accounts, args.organization) {
+        (_, true) => Accounts::Organization,
+        (Some(accounts), false) => Accounts::Listed(accounts.clone()),
+        (None, false) => Accounts::Current,
+    };
     let options = CollectOptions {
         profile: args.profile.clone(),
+        accounts,
+        role_name: args.role_name.clone(),
+        external_id: args.external_id.clone(),
+        lookback_days: args.lookback_days,
         regions: args.regions.clone(),
         endpoint_url: args.endpoint_url.clone(),
         concurrency: args.concurrency.max(1),
+        max_attempts: args.max_attempts,
+        attempt_timeout: std::time::Duration::from_secs(args.timeout),
         created_at: now.with_nanosecond(0).unwrap_or(now),
         keep_dumps: args.keep_dumps.clone(),
+        also_import: args.also_import.clone(),
     };
-    let summary = collect(&args.out, &options)?;
+    let outcome = collect_snapshot(&args.out, &options, quiet)?;
+    print_stdout(&format!("{}\n", args.out.display()))?;
+    Ok(outcome)
+}
+
+/// Collects a snapshot into `out`, reporting every gap and the collection's size and cost on stderr; the
+/// outcome is incomplete when a call failed.
+#[cfg(feature = "aws")]
+pub(crate) fn collect_snapshot(
+    out: &Path,
+    options: &costwise_analyzer::collect::CollectOptions,
+    quiet: bool,
+) -> anyhow::Result<Outcome> {
+    let summary = costwise_analyzer::collect::collect(out, options)?;
     for gap in &summary.gaps {
         eprintln!(
             "warning: not collected: {} {}: {}",
@@ -618,10 +678,14 @@ fn run_collect(args: &CollectArgs, quiet: bool) -> anyhow::Result<Outcome> {
     }
     if !quiet {
         eprintln!(
-            "Collected account {} in {} region(s) with {} API request(s){}",
-            summary.account_id,
+            "Collected {} account(s) ({}) in {} region(s) with {} API request(s), {} CloudWatch metric(s): \
+             ${:.2} of API charges{}",
+            summary.accounts.len(),
+            summary.accounts.join(", "),
             summary.regions.len(),
             summary.requests,
+            summary.metrics_requested,
+            summary.api_cost(),
             if summary.gaps.is_empty() {
                 String::new()
             } else {
@@ -629,7 +693,6 @@ fn run_collect(args: &CollectArgs, quiet: bool) -> anyhow::Result<Outcome> {
             }
         );
     }
-    print_stdout(&format!("{}\n", args.out.display()))?;
     Ok(if summary.gaps.is_empty() { Outcome::Complete } else { Outcome::Incomplete })
 }
 

@@ -135,7 +135,10 @@ fn pipeline(
     quiet: bool,
     record: &mut RunRecord,
 ) -> anyhow::Result<Outcome> {
-    if !source.import.is_empty() {
+    let mut collected = Outcome::Complete;
+    if let Some(collect) = &config.collect {
+        collected = collect_source(collect, source, quiet).context("collecting from AWS ([collect])")?;
+    } else if !source.import.is_empty() {
         let scope = CliScope { account_id: source.account.clone(), region: source.region.clone() };
         cli::import_snapshot(&source.import, &source.snapshot, &scope, Some(format!("costwise run {run_id}")), quiet)
             .context("importing [source] import")?;
@@ -156,7 +159,11 @@ fn pipeline(
     let page_url = mail_config.and_then(|m| m.page_url.as_deref()).map(|u| u.replace("{run}", run_id));
     let options = email::EmailOptions { page_url: page_url.as_deref(), changes: changes.as_ref() };
     cli::write_report(&analysis, run_dir, quiet, &options)?;
-    let outcome = cli::outcome(&analysis);
+    // A collection with gaps makes the run partial even when every rule ran.
+    let outcome = match (cli::outcome(&analysis), collected) {
+        (Outcome::Complete, Outcome::Incomplete) => Outcome::Incomplete,
+        (outcome, _) => outcome,
+    };
 
     let Some(mail_config) = mail_config else { return Ok(outcome) };
     record.email = None;
@@ -177,6 +184,48 @@ fn pipeline(
         return Ok(Outcome::NotSent);
     }
     Ok(outcome)
+}
+
+/// Collects `[collect]` into `[source] snapshot`, importing `[source] import` (billing exports) with it.
+#[cfg(feature = "aws")]
+fn collect_source(
+    collect: &costwise_analyzer::config::CollectConfig,
+    source: &costwise_analyzer::config::SourceConfig,
+    quiet: bool,
+) -> anyhow::Result<Outcome> {
+    use costwise_analyzer::collect::{self as aws, Accounts, CollectOptions};
+    let now = Utc::now().naive_utc();
+    let options = CollectOptions {
+        profile: collect.profile.clone(),
+        accounts: if collect.organization {
+            Accounts::Organization
+        } else if collect.accounts.is_empty() {
+            Accounts::Current
+        } else {
+            Accounts::Listed(collect.accounts.clone())
+        },
+        role_name: collect.role_name.clone().unwrap_or_else(|| aws::DEFAULT_ROLE_NAME.to_owned()),
+        external_id: std::env::var("COSTWISE_EXTERNAL_ID").ok().filter(|id| !id.is_empty()),
+        regions: (!collect.regions.is_empty()).then(|| collect.regions.clone()),
+        endpoint_url: collect.endpoint_url.clone(),
+        concurrency: 8,
+        max_attempts: aws::DEFAULT_MAX_ATTEMPTS,
+        attempt_timeout: std::time::Duration::from_secs(aws::DEFAULT_ATTEMPT_TIMEOUT_SECONDS),
+        created_at: chrono::Timelike::with_nanosecond(&now, 0).unwrap_or(now),
+        lookback_days: collect.lookback_days.unwrap_or(aws::DEFAULT_LOOKBACK_DAYS),
+        keep_dumps: collect.keep_dumps.clone(),
+        also_import: source.import.clone(),
+    };
+    cli::collect_snapshot(&source.snapshot, &options, quiet)
+}
+
+#[cfg(not(feature = "aws"))]
+fn collect_source(
+    _collect: &costwise_analyzer::config::CollectConfig,
+    _source: &costwise_analyzer::config::SourceConfig,
+    _quiet: bool,
+) -> anyhow::Result<Outcome> {
+    anyhow::bail!("this costwise was built without the `aws` feature, so it cannot collect; use [source] import")
 }
 
 /// Copies the headline figures of `analysis` into the run record.

@@ -5,23 +5,32 @@
 #![allow(clippy::redundant_closure_for_method_calls)]
 
 use aws_sdk_ec2::Client;
-use aws_sdk_ec2::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_sdk_ec2::types::Tag;
 use aws_smithy_types::DateTime;
 use aws_smithy_types::date_time::Format;
 use serde_json::{Map, Value, json};
 
-use super::{Call, Fetched};
+use super::{Call, Fetched, failure};
 use crate::schema::Table;
 
 /// The EC2 calls, one dump each per region.
-pub(super) const CALLS: [Call; 6] = [
+pub(super) const CALLS: [Call; 8] = [
     Call { action: "ec2:DescribeInstances", file_name: "describe-instances.json", table: Table::Instances },
     Call { action: "ec2:DescribeVolumes", file_name: "describe-volumes.json", table: Table::Volumes },
     Call { action: "ec2:DescribeSnapshots", file_name: "describe-snapshots.json", table: Table::Snapshots },
     Call { action: "ec2:DescribeImages", file_name: "describe-images.json", table: Table::Images },
     Call { action: "ec2:DescribeAddresses", file_name: "describe-addresses.json", table: Table::Addresses },
     Call { action: "ec2:DescribeNatGateways", file_name: "describe-nat-gateways.json", table: Table::NatGateways },
+    Call {
+        action: "ec2:DescribeLaunchTemplateVersions",
+        file_name: "describe-launch-template-versions.json",
+        table: Table::LaunchTemplates,
+    },
+    Call {
+        action: "ec2:DescribeReservedInstances",
+        file_name: "describe-reserved-instances.json",
+        table: Table::Reservations,
+    },
 ];
 
 /// Makes `call` (every page) and returns the CLI-shaped document, or the error as one line
@@ -84,20 +93,28 @@ pub(super) async fn fetch(client: &Client, call: Call) -> Result<Fetched, String
             let gateways: Vec<Value> = pages.iter().flat_map(|p| p.nat_gateways()).map(nat_gateway).collect();
             Ok(Fetched { document: json!({ "NatGateways": gateways }), pages: pages.len() })
         }
+        "describe-launch-template-versions.json" => {
+            // `$Latest` and `$Default` without a template id: those two versions of every template in the region.
+            let pages: Vec<_> = client
+                .describe_launch_template_versions()
+                .versions("$Latest")
+                .versions("$Default")
+                .into_paginator()
+                .send()
+                .collect::<Result<_, _>>()
+                .await
+                .map_err(|e| failure(&e))?;
+            let versions: Vec<Value> =
+                pages.iter().flat_map(|p| p.launch_template_versions()).map(launch_template_version).collect();
+            Ok(Fetched { document: json!({ "LaunchTemplateVersions": versions }), pages: pages.len() })
+        }
+        "describe-reserved-instances.json" => {
+            // Not paginated: one reply holds every reservation, retired ones included.
+            let reply = client.describe_reserved_instances().send().await.map_err(|e| failure(&e))?;
+            let reservations: Vec<Value> = reply.reserved_instances().iter().map(reserved_instance).collect();
+            Ok(Fetched { document: json!({ "ReservedInstances": reservations }), pages: 1 })
+        }
         other => Err(format!("no EC2 call is saved as {other}")),
-    }
-}
-
-/// An SDK error as one line: the service's error code and message when there is one.
-fn failure<E, R>(err: &aws_sdk_ec2::error::SdkError<E, R>) -> String
-where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
-{
-    match (err.code(), err.message()) {
-        (Some(code), Some(message)) => format!("{code}: {message}"),
-        (Some(code), None) => code.to_owned(),
-        _ => DisplayErrorContext(err).to_string(),
     }
 }
 
@@ -267,5 +284,46 @@ fn nat_gateway(n: &aws_sdk_ec2::types::NatGateway) -> Value {
         ("ConnectivityType", text(n.connectivity_type().map(|c| c.as_str()))),
         ("CreateTime", time(n.create_time())),
         ("Tags", tags(n.tags())),
+    ])
+}
+
+fn launch_template_version(v: &aws_sdk_ec2::types::LaunchTemplateVersion) -> Value {
+    object([
+        ("LaunchTemplateId", text(v.launch_template_id())),
+        ("LaunchTemplateName", text(v.launch_template_name())),
+        ("VersionNumber", v.version_number().map(Value::from)),
+        ("DefaultVersion", v.default_version().map(Value::from)),
+        ("CreateTime", time(v.create_time())),
+        ("CreatedBy", text(v.created_by())),
+        ("LaunchTemplateData", v.launch_template_data().map(|d| object([("ImageId", text(d.image_id()))]))),
+    ])
+}
+
+fn reserved_instance(r: &aws_sdk_ec2::types::ReservedInstances) -> Value {
+    let charges: Vec<Value> = r
+        .recurring_charges()
+        .iter()
+        .map(|c| {
+            object([("Frequency", text(c.frequency().map(|f| f.as_str()))), ("Amount", c.amount().map(Value::from))])
+        })
+        .collect();
+    object([
+        ("ReservedInstancesId", text(r.reserved_instances_id())),
+        ("InstanceType", text(r.instance_type().map(|t| t.as_str()))),
+        ("InstanceCount", r.instance_count().map(Value::from)),
+        ("ProductDescription", text(r.product_description().map(|p| p.as_str()))),
+        ("Scope", text(r.scope().map(|s| s.as_str()))),
+        ("AvailabilityZone", text(r.availability_zone())),
+        ("OfferingClass", text(r.offering_class().map(|c| c.as_str()))),
+        ("OfferingType", text(r.offering_type().map(|t| t.as_str()))),
+        ("InstanceTenancy", text(r.instance_tenancy().map(|t| t.as_str()))),
+        ("Start", time(r.start())),
+        ("End", time(r.end())),
+        ("FixedPrice", r.fixed_price().map(|p| Value::from(f64::from(p)))),
+        ("UsagePrice", r.usage_price().map(|p| Value::from(f64::from(p)))),
+        ("RecurringCharges", Some(Value::Array(charges))),
+        ("State", text(r.state().map(|s| s.as_str()))),
+        ("CurrencyCode", text(r.currency_code().map(|c| c.as_str()))),
+        ("Tags", tags(r.tags())),
     ])
 }

@@ -14,15 +14,19 @@
 //! the rest of the collection goes on and nothing already collected is lost.
 //! [`CollectSummary::gaps`] tells the caller whether the snapshot is partial.
 //!
-//! Scope today: the current credentials' account, every enabled region (or
-//! the ones given), EC2 inventory (instances, volumes, snapshots and images
-//! owned by the account, Elastic IPs, NAT gateways). The remaining services
-//! of issue 8 (load balancers, S3, savings plans, CloudWatch, the CUR from
-//! S3, Cost Explorer, other accounts through an assumed role) plug in as more
-//! [`Call`]s.
+//! Scope: the credentials' own account, or a list of accounts (or every
+//! active account of the organization) reached by assuming a read-only role
+//! in each; every enabled region of each account (or the ones given); EC2
+//! inventory (instances, volumes, snapshots and images owned by the account,
+//! Elastic IPs, NAT gateways) and the hourly CloudWatch metrics of what it
+//! found. Load balancers, S3, reserved instances, savings plans, the CUR from
+//! S3 and Cost Explorer plug in as more calls (`docs/collect.md` lists what
+//! is not read yet).
 
+mod cloudwatch;
 mod ec2;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -38,38 +42,91 @@ use crate::ingest::{ImportOptions, ImportSummary, import};
 use crate::manifest::{DataGap, SourceKind};
 use crate::schema::Table;
 
+/// Which accounts to collect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Accounts {
+    /// The account the credentials belong to.
+    Current,
+    /// These accounts (12-digit ids); each other than the credentials' own is reached by assuming
+    /// [`CollectOptions::role_name`] in it.
+    Listed(Vec<String>),
+    /// Every active account of the organization (Organizations `ListAccounts`, which needs the management
+    /// account's or a delegated administrator's credentials), each reached like [`Accounts::Listed`].
+    Organization,
+}
+
 /// What to collect and how.
 #[derive(Debug, Clone)]
 pub struct CollectOptions {
     /// A named profile from `~/.aws/config`; `None` uses the default credential chain (environment, profile,
     /// SSO, container or instance role).
     pub profile: Option<String>,
-    /// Regions to read; `None` reads every region enabled for the account (EC2 DescribeRegions).
+    /// The accounts to read.
+    pub accounts: Accounts,
+    /// The role to assume in every account other than the credentials' own (`docs/iam-policy.json` is its
+    /// permissions policy, `docs/iam-trust-policy.json` its trust policy).
+    pub role_name: String,
+    /// The external id the role's trust policy requires, if any.
+    pub external_id: Option<String>,
+    /// Regions to read; `None` reads every region enabled for each account (EC2 DescribeRegions).
     pub regions: Option<Vec<String>>,
     /// An endpoint to send every request to instead of AWS (a local emulator). `AWS_ENDPOINT_URL` in the
     /// environment works too; this wins over it.
     pub endpoint_url: Option<String>,
-    /// Requests in flight at once, across regions.
+    /// Requests in flight at once, across accounts and regions.
     pub concurrency: usize,
-    /// When the collection happens; the snapshot's "as of" without billing data.
+    /// Attempts per request before a throttled or failing call becomes a gap (the SDK's adaptive retry mode
+    /// backs off between them).
+    pub max_attempts: u32,
+    /// How long one attempt may take before it is abandoned (and retried, while attempts remain).
+    pub attempt_timeout: std::time::Duration,
+    /// When the collection happens; the snapshot's "as of" without billing data, and the end of the metrics.
     pub created_at: NaiveDateTime,
-    /// Where to keep the raw API responses (as AWS CLI JSON); `None` keeps them only until the import is done.
+    /// Days of hourly CloudWatch metrics to read before `created_at` (CloudWatch keeps hourly data 63 days).
+    pub lookback_days: u32,
+    /// Where to keep the raw API responses (as AWS CLI JSON), replacing what a previous collection left there;
+    /// `None` keeps them only until the import is done.
     pub keep_dumps: Option<PathBuf>,
+    /// Files or directories imported into the same snapshot (billing exports: the CUR or FOCUS files the
+    /// collector does not fetch itself), as `costwise import` would.
+    pub also_import: Vec<PathBuf>,
 }
+
+/// The role name assumed in other accounts unless told otherwise.
+pub const DEFAULT_ROLE_NAME: &str = "CostwiseReadOnly";
+
+/// Attempts per request unless told otherwise.
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 8;
+
+/// Seconds one attempt may take unless told otherwise.
+pub const DEFAULT_ATTEMPT_TIMEOUT_SECONDS: u64 = 60;
+
+/// The days of metrics read unless told otherwise: the longest lookback of the shipped rules.
+pub const DEFAULT_LOOKBACK_DAYS: u32 = 30;
 
 /// What a collection produced.
 #[derive(Debug, Clone)]
 pub struct CollectSummary {
     /// The snapshot's import summary (its manifest holds the gaps too).
     pub import: ImportSummary,
-    /// The account the credentials belong to.
-    pub account_id: String,
-    /// The regions read.
+    /// The accounts read (those whose role could not be assumed are gaps instead).
+    pub accounts: Vec<String>,
+    /// Every region read, in any account.
     pub regions: Vec<String>,
     /// API calls that failed: the snapshot is partial when this is not empty.
     pub gaps: Vec<DataGap>,
     /// API requests made (pages included).
     pub requests: usize,
+    /// Metrics requested from CloudWatch `GetMetricData`, which bills per metric.
+    pub metrics_requested: usize,
+}
+
+impl CollectSummary {
+    /// What the collection's own API calls cost, in USD: `GetMetricData` at $0.01 per 1,000 metrics; the
+    /// `Describe*`/`List*`/`Get*` calls made are free.
+    pub fn api_cost(&self) -> f64 {
+        self.metrics_requested as f64 * cloudwatch::DOLLARS_PER_METRIC
+    }
 }
 
 /// One read-only API call the collector makes per region, saved under the AWS CLI dump name.
@@ -83,70 +140,132 @@ pub struct Call {
     pub table: Table,
 }
 
-/// Every call the collector can make, including the account-level ones.
-pub const CALLS: [Call; 6] = ec2::CALLS;
+/// Every inventory call the collector makes per region.
+pub const CALLS: [Call; 8] = ec2::CALLS;
 
-/// Account-level calls made once per collection (not saved as dumps).
-pub const ACCOUNT_ACTIONS: [&str; 2] = ["sts:GetCallerIdentity", "ec2:DescribeRegions"];
+/// Every other action the collector can call: identity and regions per account, the metrics per region,
+/// and the organization's accounts. `sts:AssumeRole` is not here: it is allowed on the collector's own
+/// identity, not in the read-only role (see `docs/collect.md`).
+pub const OTHER_ACTIONS: [&str; 5] = [
+    "sts:GetCallerIdentity",
+    "ec2:DescribeRegions",
+    cloudwatch::ACTIONS[0],
+    cloudwatch::ACTIONS[1],
+    "organizations:ListAccounts",
+];
 
 /// Collects a snapshot into `out` (replaced atomically, like `costwise import`).
 ///
-/// Fails only when nothing can be collected at all: no credentials, or the account or its regions cannot be
-/// determined. Everything else is a gap.
+/// Fails only when nothing can be collected at all: no credentials, the organization's accounts cannot be
+/// listed, or no account can be read. Everything else is a gap.
 pub fn collect(out: &Path, options: &CollectOptions) -> Result<CollectSummary> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(options.concurrency.clamp(1, 4))
         .enable_all()
         .build()
         .map_err(|e| Error::io(Path::new("(tokio runtime)"), e))?;
-    let dumps = match &options.keep_dumps {
+    // The dumps are written to a fresh directory and, when kept, replace the previous ones only at the end:
+    // a stale dump left from an earlier collection must never be imported as if it were read now.
+    let staging_parent = match &options.keep_dumps {
         Some(dir) => {
-            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-            Dumps::Kept(dir.clone())
+            replaceable_dumps(dir)?;
+            let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+            parent.to_path_buf()
         }
-        None => Dumps::Temporary(tempfile::tempdir().map_err(|e| Error::io(Path::new("(temporary directory)"), e))?),
+        None => std::env::temp_dir(),
     };
-    let collected = runtime.block_on(collect_dumps(dumps.path(), options))?;
+    let staging = tempfile::Builder::new()
+        .prefix(".costwise-dumps-")
+        .tempdir_in(&staging_parent)
+        .map_err(|e| Error::io(&staging_parent, e))?;
+    let collected = runtime.block_on(collect_dumps(staging.path(), options))?;
     let import_options = ImportOptions {
         scope: CliScope::default(),
         created_at: options.created_at,
         description: Some(format!(
-            "costwise collect: account {}, {} region(s)",
-            collected.account_id,
+            "costwise collect: {} account(s), {} region(s)",
+            collected.accounts.len(),
             collected.regions.len()
         )),
         kind: SourceKind::Collect,
         gaps: collected.gaps.clone(),
     };
-    let import = import(&[dumps.path().to_path_buf()], out, &import_options)?;
+    let mut inputs = vec![staging.path().to_path_buf()];
+    inputs.extend(options.also_import.iter().cloned());
+    let import = import(&inputs, out, &import_options)?;
+    if let Some(keep) = &options.keep_dumps {
+        replace_dumps(staging.path(), keep)?;
+    }
     Ok(CollectSummary {
         import,
-        account_id: collected.account_id,
+        accounts: collected.accounts,
         regions: collected.regions,
         gaps: collected.gaps,
         requests: collected.requests,
+        metrics_requested: collected.metrics_requested,
     })
 }
 
-enum Dumps {
-    Kept(PathBuf),
-    Temporary(tempfile::TempDir),
+/// The file that marks a directory as one `--keep-dumps` wrote, so replacing it cannot delete anything else.
+const DUMPS_MARKER: &str = ".costwise-dumps";
+
+/// Moves the freshly collected dumps in `staging` to `keep`, replacing an earlier collection's dumps there.
+fn replace_dumps(staging: &Path, keep: &Path) -> Result<()> {
+    let marker = staging.join(DUMPS_MARKER);
+    std::fs::write(&marker, "written by costwise collect --keep-dumps; replaced by the next collection\n")
+        .map_err(|e| Error::io(&marker, e))?;
+    if replaceable_dumps(keep)? {
+        std::fs::remove_dir_all(keep).map_err(|e| Error::io(keep, e))?;
+    }
+    std::fs::rename(staging, keep).map_err(|e| Error::io(keep, e))
 }
 
-impl Dumps {
-    fn path(&self) -> &Path {
-        match self {
-            Dumps::Kept(path) => path,
-            Dumps::Temporary(dir) => dir.path(),
-        }
+/// Whether `keep` exists and may be replaced: empty, or written by an earlier collection. Anything else is an
+/// error, so a mistyped `--keep-dumps` never deletes a user's files.
+fn replaceable_dumps(keep: &Path) -> Result<bool> {
+    if !keep.exists() {
+        return Ok(false);
+    }
+    let empty = std::fs::read_dir(keep).map_err(|e| Error::io(keep, e))?.next().is_none();
+    if empty || keep.join(DUMPS_MARKER).is_file() {
+        Ok(true)
+    } else {
+        Err(Error::Collect(format!(
+            "--keep-dumps {}: refusing to replace a directory that earlier collections did not write (it has no \
+             {DUMPS_MARKER} file); choose a new or empty directory",
+            keep.display()
+        )))
     }
 }
 
+#[derive(Default)]
 struct Collected {
-    account_id: String,
+    accounts: Vec<String>,
     regions: Vec<String>,
     gaps: Vec<DataGap>,
     requests: usize,
+    metrics_requested: usize,
+}
+
+impl Collected {
+    fn gap(&mut self, table: Option<Table>, account: &str, region: Option<&str>, reason: String) {
+        tracing::warn!(%account, region = region.unwrap_or("-"), "{reason}");
+        self.gaps.push(DataGap {
+            table,
+            account_id: Some(account.to_owned()),
+            region: region.map(str::to_owned),
+            reason,
+        });
+    }
+}
+
+/// An account that can be read: its SDK configuration (assumed-role credentials for other accounts) and
+/// regions.
+struct Target {
+    account: String,
+    config: aws_config::SdkConfig,
+    regions: Vec<String>,
 }
 
 /// The SDK configuration: default credential chain, adaptive retries for throttling, per-call timeouts, and a
@@ -157,12 +276,11 @@ async fn sdk_config(options: &CollectOptions) -> aws_config::SdkConfig {
     let http = aws_smithy_http_client::Builder::new().tls_provider(Provider::Rustls(CryptoMode::Ring)).build_https();
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .http_client(http)
-        .retry_config(RetryConfig::adaptive().with_max_attempts(8))
+        .retry_config(RetryConfig::adaptive().with_max_attempts(options.max_attempts.max(1)))
         .timeout_config(
             TimeoutConfig::builder()
-                .connect_timeout(std::time::Duration::from_secs(10))
-                .operation_attempt_timeout(std::time::Duration::from_secs(60))
-                .operation_timeout(std::time::Duration::from_secs(300))
+                .connect_timeout(std::time::Duration::from_secs(10).min(options.attempt_timeout))
+                .operation_attempt_timeout(options.attempt_timeout)
                 .build(),
         );
     if let Some(profile) = &options.profile {
@@ -179,81 +297,255 @@ async fn sdk_config(options: &CollectOptions) -> aws_config::SdkConfig {
     }
 }
 
-async fn collect_dumps(dir: &Path, options: &CollectOptions) -> Result<Collected> {
-    let base = sdk_config(options).await;
-    let home_region = base.region().map_or_else(|| "us-east-1".to_owned(), ToString::to_string);
-    let identity = aws_sdk_sts::Client::new(&base).get_caller_identity().send().await.map_err(|e| {
-        Error::Collect(format!(
-            "cannot find out which account the credentials belong to (sts:GetCallerIdentity): {}",
-            aws_sdk_sts::error::DisplayErrorContext(&e)
-        ))
-    })?;
-    let account_id = identity.account().unwrap_or_default().to_owned();
-    if account_id.is_empty() {
-        return Err(Error::Collect("sts:GetCallerIdentity returned no account id".into()));
-    }
-    let mut requests = 1;
-    let regions = if let Some(regions) = &options.regions {
-        regions.clone()
-    } else {
-        requests += 1;
-        let reply = aws_sdk_ec2::Client::new(&base).describe_regions().send().await.map_err(|e| {
+/// The account `config`'s credentials belong to.
+async fn account_of(config: &aws_config::SdkConfig) -> std::result::Result<String, String> {
+    let identity = aws_sdk_sts::Client::new(config)
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| format!("sts:GetCallerIdentity failed: {}", failure(&e)))?;
+    identity
+        .account()
+        .filter(|a| !a.is_empty())
+        .map(str::to_owned)
+        .ok_or_else(|| "sts:GetCallerIdentity returned no account id".to_owned())
+}
+
+/// Every active account of the organization, sorted.
+async fn organization_accounts(config: &aws_config::SdkConfig) -> Result<(Vec<String>, usize)> {
+    let pages: Vec<_> = aws_sdk_organizations::Client::new(config)
+        .list_accounts()
+        .into_paginator()
+        .send()
+        .collect::<std::result::Result<_, _>>()
+        .await
+        .map_err(|e| {
             Error::Collect(format!(
-                "cannot list the enabled regions (ec2:DescribeRegions in {home_region}); pass --regions: {}",
-                aws_sdk_ec2::error::DisplayErrorContext(&e)
+                "cannot list the organization's accounts (organizations:ListAccounts needs the management account's \
+                 or a delegated administrator's credentials); pass --accounts instead: {}",
+                failure(&e)
             ))
         })?;
-        let mut names: Vec<String> =
-            reply.regions().iter().filter_map(|r| r.region_name().map(str::to_owned)).collect();
-        names.sort();
-        names
-    };
-    tracing::info!(account = %account_id, regions = regions.len(), "collecting");
+    #[allow(deprecated)] // `status` is what every Organizations API version returns; `state` is newer.
+    let mut accounts: Vec<String> = pages
+        .iter()
+        .flat_map(aws_sdk_organizations::operation::list_accounts::ListAccountsOutput::accounts)
+        .filter(|a| a.status().is_none_or(|s| s.as_str() == "ACTIVE"))
+        .filter_map(|a| a.id().map(str::to_owned))
+        .collect();
+    accounts.sort();
+    accounts.dedup();
+    Ok((accounts, pages.len()))
+}
 
-    let limit = Arc::new(tokio::sync::Semaphore::new(options.concurrency.max(1)));
-    let mut tasks = tokio::task::JoinSet::new();
-    for region in &regions {
-        let config = aws_sdk_ec2::config::Builder::from(&base).region(aws_config::Region::new(region.clone())).build();
-        let client = aws_sdk_ec2::Client::from_conf(config);
-        for call in CALLS {
-            let (client, limit, region, account_id) =
-                (client.clone(), Arc::clone(&limit), region.clone(), account_id.clone());
-            tasks.spawn(async move {
-                let _permit = limit.acquire_owned().await;
-                let result = ec2::fetch(&client, call).await;
-                (call, account_id, region, result)
-            });
+/// The configuration for `account`: the caller's own, or credentials from assuming the role there, fetched
+/// once up front (so a role that cannot be assumed is found before any other call, and reported as such); the
+/// provider refreshes them when they expire during a long collection.
+async fn account_config(
+    base: &aws_config::SdkConfig,
+    caller: &str,
+    account: &str,
+    options: &CollectOptions,
+) -> std::result::Result<aws_config::SdkConfig, String> {
+    use aws_sdk_sts::config::ProvideCredentials as _;
+    if account == caller {
+        return Ok(base.clone());
+    }
+    let arn = format!("arn:aws:iam::{account}:role/{}", options.role_name);
+    let mut provider =
+        aws_config::sts::AssumeRoleProvider::builder(&arn).session_name("costwise-collect").configure(base);
+    if let Some(id) = &options.external_id {
+        provider = provider.external_id(id);
+    }
+    let provider = provider.build().await;
+    if let Err(error) = provider.provide_credentials().await {
+        return Err(format!(
+            "cannot assume {arn} (sts:AssumeRole): {}",
+            aws_sdk_sts::error::DisplayErrorContext(&error)
+        ));
+    }
+    Ok(base.to_builder().credentials_provider(aws_sdk_sts::config::SharedCredentialsProvider::new(provider)).build())
+}
+
+/// The regions to read in an account: the ones given, else every region enabled for it.
+async fn regions_of(
+    config: &aws_config::SdkConfig,
+    options: &CollectOptions,
+) -> std::result::Result<(Vec<String>, usize), String> {
+    if let Some(regions) = &options.regions {
+        return Ok((regions.clone(), 0));
+    }
+    let reply = aws_sdk_ec2::Client::new(config).describe_regions().send().await.map_err(|e| {
+        format!("cannot list the enabled regions (ec2:DescribeRegions); pass --regions: {}", failure(&e))
+    })?;
+    let mut names: Vec<String> = reply.regions().iter().filter_map(|r| r.region_name().map(str::to_owned)).collect();
+    names.sort();
+    Ok((names, 1))
+}
+
+async fn collect_dumps(dir: &Path, options: &CollectOptions) -> Result<Collected> {
+    let base = sdk_config(options).await;
+    let caller = account_of(&base)
+        .await
+        .map_err(|e| Error::Collect(format!("cannot find out which account the credentials belong to: {e}")))?;
+    let mut collected = Collected { requests: 1, ..Collected::default() };
+    let wanted = match &options.accounts {
+        Accounts::Current => vec![caller.clone()],
+        Accounts::Listed(accounts) => {
+            let mut accounts = accounts.clone();
+            accounts.sort();
+            accounts.dedup();
+            accounts
+        }
+        Accounts::Organization => {
+            let (accounts, requests) = organization_accounts(&base).await?;
+            collected.requests += requests;
+            accounts
+        }
+    };
+    let mut targets = Vec::new();
+    for account in wanted {
+        let config = match account_config(&base, &caller, &account, options).await {
+            Ok(config) => config,
+            Err(reason) => {
+                collected.requests += 1;
+                collected.gap(None, &account, None, reason);
+                continue;
+            }
+        };
+        collected.requests += usize::from(account != caller);
+        match regions_of(&config, options).await {
+            Ok((regions, requests)) => {
+                collected.requests += requests;
+                targets.push(Target { account, config, regions });
+            }
+            Err(reason) => {
+                collected.requests += 1;
+                collected.gap(None, &account, None, reason);
+            }
         }
     }
-    let mut gaps = Vec::new();
+    if targets.is_empty() {
+        let reasons: Vec<String> = collected.gaps.iter().map(|g| g.reason.clone()).collect();
+        return Err(Error::Collect(format!("no account could be read: {}", reasons.join("; "))));
+    }
+    tracing::info!(accounts = targets.len(), "collecting");
+
+    let limit = Arc::new(tokio::sync::Semaphore::new(options.concurrency.max(1)));
+    let mut documents: BTreeMap<(String, String), BTreeMap<&'static str, Value>> = BTreeMap::new();
+    let mut tasks = tokio::task::JoinSet::new();
+    for target in &targets {
+        for region in &target.regions {
+            let config = aws_sdk_ec2::config::Builder::from(&target.config)
+                .region(aws_config::Region::new(region.clone()))
+                .build();
+            let client = aws_sdk_ec2::Client::from_conf(config);
+            documents.entry((target.account.clone(), region.clone())).or_default();
+            for call in CALLS {
+                let (client, limit, region, account) =
+                    (client.clone(), Arc::clone(&limit), region.clone(), target.account.clone());
+                tasks.spawn(async move {
+                    let _permit = limit.acquire_owned().await;
+                    let result = ec2::fetch(&client, call).await;
+                    (call, account, region, result)
+                });
+            }
+        }
+    }
     while let Some(joined) = tasks.join_next().await {
         let (call, account, region, result) =
             joined.map_err(|e| Error::Collect(format!("a collection task died: {e}")))?;
         match result {
             Ok(Fetched { document, pages }) => {
-                requests += pages;
+                collected.requests += pages;
                 write_dump(dir, &account, &region, call.file_name, &document)?;
+                documents.entry((account, region)).or_default().insert(call.file_name, document);
             }
             Err(failure) => {
-                requests += 1;
-                tracing::warn!(%account, %region, action = call.action, "{failure}");
-                gaps.push(DataGap {
-                    table: Some(call.table),
-                    account_id: Some(account),
-                    region: Some(region),
-                    reason: format!("{} failed: {failure}", call.action),
-                });
+                collected.requests += 1;
+                collected.gap(Some(call.table), &account, Some(&region), format!("{} failed: {failure}", call.action));
             }
         }
     }
-    gaps.sort_by(|a, b| (&a.account_id, &a.region, &a.reason).cmp(&(&b.account_id, &b.region, &b.reason)));
-    Ok(Collected { account_id, regions, gaps, requests })
+
+    // Metrics need the inventory: they are read for what the EC2 calls found.
+    let mut metric_tasks = tokio::task::JoinSet::new();
+    for target in &targets {
+        for region in &target.regions {
+            let resources = cloudwatch::Resources::from_dumps(&documents[&(target.account.clone(), region.clone())]);
+            if resources.is_empty() {
+                continue;
+            }
+            let config = aws_sdk_cloudwatch::config::Builder::from(&target.config)
+                .region(aws_config::Region::new(region.clone()))
+                .build();
+            let client = aws_sdk_cloudwatch::Client::from_conf(config);
+            let (limit, region, account) = (Arc::clone(&limit), region.clone(), target.account.clone());
+            let (end, lookback) = (options.created_at, options.lookback_days);
+            metric_tasks.spawn(async move {
+                let _permit = limit.acquire_owned().await;
+                let result = cloudwatch::fetch(&client, &resources, end, lookback).await;
+                (account, region, result)
+            });
+        }
+    }
+    while let Some(joined) = metric_tasks.join_next().await {
+        let (account, region, result) = joined.map_err(|e| Error::Collect(format!("a collection task died: {e}")))?;
+        match result {
+            Ok(metrics) => {
+                collected.requests += metrics.requests;
+                collected.metrics_requested += metrics.metrics_requested;
+                write_dump(dir, &account, &region, crate::ingest::cloudwatch::METRIC_DATA_DUMP, &metrics.document)?;
+            }
+            Err(failure) => {
+                collected.requests += 1;
+                collected.gap(Some(Table::Metrics), &account, Some(&region), failure);
+            }
+        }
+    }
+
+    collected.gaps.sort_by(|a, b| (&a.account_id, &a.region, &a.reason).cmp(&(&b.account_id, &b.region, &b.reason)));
+    collected.accounts = targets.iter().map(|t| t.account.clone()).collect();
+    let mut regions: Vec<String> = targets.iter().flat_map(|t| t.regions.iter().cloned()).collect();
+    regions.sort();
+    regions.dedup();
+    collected.regions = regions;
+    Ok(collected)
 }
 
 /// A successful call: the CLI-shaped JSON and how many pages it took.
 pub(crate) struct Fetched {
     pub(crate) document: Value,
     pub(crate) pages: usize,
+}
+
+/// An SDK error as one line: the service's error code and message when there is one
+/// (`AccessDenied: User is not authorized ...`), else what kind of failure it was (a timeout, a connection
+/// that failed, an HTTP status without an error document), never the raw response dump. Every `aws-sdk-*`
+/// crate re-exports the same smithy error type, so this serves them all.
+pub(crate) fn failure<E>(err: &aws_sdk_sts::error::SdkError<E>) -> String
+where
+    E: aws_sdk_sts::error::ProvideErrorMetadata + std::error::Error + 'static,
+{
+    use aws_sdk_sts::error::{DisplayErrorContext, ProvideErrorMetadata as _, SdkError};
+    let detail = || {
+        let text = DisplayErrorContext(err).to_string();
+        // The context ends with the debug dump of the request or response; the first line says enough.
+        text.split(" (").next().unwrap_or(&text).to_owned()
+    };
+    match (err.code(), err.message()) {
+        (Some(code), Some(message)) => format!("{code}: {message}"),
+        (Some(code), None) => code.to_owned(),
+        _ => match err {
+            SdkError::TimeoutError(_) => "timed out: no reply within the attempt timeout (--timeout)".to_owned(),
+            SdkError::DispatchFailure(failure) if failure.is_timeout() => "timed out connecting (--timeout)".to_owned(),
+            SdkError::DispatchFailure(failure) if failure.is_io() => format!("connection failed: {}", detail()),
+            SdkError::ServiceError(service) => {
+                format!("HTTP {} without an error code the SDK could read", service.raw().status().as_u16())
+            }
+            _ => detail(),
+        },
+    }
 }
 
 fn write_dump(dir: &Path, account: &str, region: &str, file_name: &str, document: &Value) -> Result<()> {
@@ -282,7 +574,7 @@ mod tests {
             .flat_map(|statement| statement["Action"].as_array().unwrap())
             .map(|action| action.as_str().unwrap())
             .collect();
-        for action in CALLS.iter().map(|c| c.action).chain(ACCOUNT_ACTIONS) {
+        for action in CALLS.iter().map(|c| c.action).chain(OTHER_ACTIONS) {
             assert!(allowed.contains(&action), "{action} is called but not in docs/iam-policy.json");
         }
         for action in &allowed {
@@ -292,9 +584,46 @@ mod tests {
                 ["Describe", "Get", "List"].iter().any(|verb| name.starts_with(verb)),
                 "{action} is not a read-only action"
             );
-            let used = CALLS.iter().map(|c| c.action).chain(ACCOUNT_ACTIONS).any(|a| a == *action);
+            let used = CALLS.iter().map(|c| c.action).chain(OTHER_ACTIONS).any(|a| a == *action);
             assert!(used, "{action} is in the policy but the collector never calls it: least privilege");
         }
+    }
+
+    /// The policy the collector's own identity needs to reach other accounts, and the role's trust policy: both
+    /// allow exactly `sts:AssumeRole`, the first only on the role the collector assumes by default.
+    #[test]
+    fn the_cross_account_policies_allow_only_assuming_the_read_only_role() {
+        let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs");
+        for file in ["iam-assume-role-policy.json", "iam-trust-policy.json"] {
+            let policy: Value = serde_json::from_str(&std::fs::read_to_string(docs.join(file)).unwrap()).unwrap();
+            for statement in policy["Statement"].as_array().unwrap() {
+                assert_eq!(statement["Effect"], "Allow", "{file}");
+                assert_eq!(statement["Action"], "sts:AssumeRole", "{file}");
+                if file == "iam-assume-role-policy.json" {
+                    let resource = statement["Resource"].as_str().unwrap();
+                    assert_eq!(resource, format!("arn:aws:iam::*:role/{DEFAULT_ROLE_NAME}"));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn kept_dumps_replace_only_what_a_collection_wrote() {
+        let dir = tempfile::tempdir().unwrap();
+        let keep = dir.path().join("dumps");
+        assert!(!replaceable_dumps(&keep).unwrap(), "nothing to replace yet");
+        let staging = dir.path().join("staging");
+        std::fs::create_dir_all(staging.join("111111111111")).unwrap();
+        replace_dumps(&staging, &keep).unwrap();
+        assert!(keep.join("111111111111").is_dir() && keep.join(DUMPS_MARKER).is_file());
+        assert!(replaceable_dumps(&keep).unwrap(), "an earlier collection's dumps are replaced");
+
+        let precious = dir.path().join("home");
+        std::fs::create_dir_all(&precious).unwrap();
+        std::fs::write(precious.join("notes.txt"), "mine").unwrap();
+        let error = replaceable_dumps(&precious).unwrap_err().to_string();
+        assert!(error.contains("refusing to replace") && error.contains("home"), "{error}");
+        assert!(precious.join("notes.txt").is_file());
     }
 
     #[test]

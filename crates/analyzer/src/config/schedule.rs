@@ -12,6 +12,16 @@
 //!
 //! [report]
 //! dir = "/var/lib/costwise/reports"           # one sub-directory per run, plus index.html
+//!
+//! # Optionally collect from AWS at every run (`costwise collect`) into the snapshot;
+//! # `[source] import` then names the billing exports imported with it.
+//! [collect]
+//! accounts = ["111111111111", "222222222222"] # or organization = true; default: the credentials' account
+//! role-name = "CostwiseReadOnly"              # assumed in the other accounts
+//! regions = ["us-east-1", "eu-west-1"]        # default: every enabled region
+//! # profile = "finops"                        # credentials never go here: the AWS provider chain finds them
+//! # lookback-days = 30
+//! # keep-dumps = "/var/lib/costwise/dumps"
 //! ```
 //!
 //! Relative paths are relative to the config file's directory, so a config
@@ -38,6 +48,106 @@ pub struct SourceConfig {
 pub struct ReportConfig {
     /// The history directory: `<dir>/<run-id>/` per run and `<dir>/index.html`.
     pub dir: PathBuf,
+}
+
+/// The `[collect]` section: `costwise run` collects from AWS into `[source] snapshot` at every run. Mirrors the
+/// flags of `costwise collect`; credentials and the role's external id come from the environment
+/// (`AWS_PROFILE`, `COSTWISE_EXTERNAL_ID`, ...), never from here.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CollectConfig {
+    /// Accounts to read (empty: the credentials' own).
+    pub accounts: Vec<String>,
+    /// Read every active account of the organization.
+    pub organization: bool,
+    /// The role to assume in other accounts (default `CostwiseReadOnly`).
+    pub role_name: Option<String>,
+    /// Regions to read (empty: every enabled region).
+    pub regions: Vec<String>,
+    /// A named profile from `~/.aws/config`.
+    pub profile: Option<String>,
+    /// Send requests to this endpoint instead of AWS (an emulator).
+    pub endpoint_url: Option<String>,
+    /// Days of hourly metrics.
+    pub lookback_days: Option<u32>,
+    /// Keep the raw API replies here (replaced at every run).
+    pub keep_dumps: Option<PathBuf>,
+}
+
+fn string_list(table: &toml::Table, key: &str, problems: &mut Vec<String>) -> Vec<String> {
+    match table.get(key) {
+        None => Vec::new(),
+        Some(toml::Value::Array(items)) => items
+            .iter()
+            .filter_map(|item| match item.as_str() {
+                Some(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+                _ => {
+                    problems.push(format!("`{key}`: {item} is not a non-empty string"));
+                    None
+                }
+            })
+            .collect(),
+        Some(_) => {
+            problems.push(format!("`{key}` must be a list of strings"));
+            Vec::new()
+        }
+    }
+}
+
+impl CollectConfig {
+    /// Validates the `[collect]` table; on error returns every problem, each naming its key.
+    pub fn from_toml(table: &toml::Table, config_path: Option<&Path>) -> Result<Self, Vec<String>> {
+        let mut problems = Vec::new();
+        unknown_keys(
+            table,
+            &[
+                "accounts",
+                "organization",
+                "role-name",
+                "regions",
+                "profile",
+                "endpoint-url",
+                "lookback-days",
+                "keep-dumps",
+            ],
+            &mut problems,
+        );
+        let accounts = string_list(table, "accounts", &mut problems);
+        for account in &accounts {
+            if account.len() != 12 || !account.chars().all(|c| c.is_ascii_digit()) {
+                problems.push(format!("`accounts`: `{account}` is not a 12-digit AWS account id"));
+            }
+        }
+        let organization = match table.get("organization") {
+            None => false,
+            Some(toml::Value::Boolean(b)) => *b,
+            Some(_) => {
+                problems.push("`organization` must be true or false".to_owned());
+                false
+            }
+        };
+        if organization && !accounts.is_empty() {
+            problems.push("`accounts` and `organization = true` exclude each other".to_owned());
+        }
+        let lookback_days = match table.get("lookback-days") {
+            None => None,
+            Some(toml::Value::Integer(days)) if (1..=63).contains(days) => u32::try_from(*days).ok(),
+            Some(other) => {
+                problems.push(format!("`lookback-days` must be a whole number of days from 1 to 63, found {other}"));
+                None
+            }
+        };
+        let config = Self {
+            accounts,
+            organization,
+            role_name: optional_string(table, "role-name", &mut problems),
+            regions: string_list(table, "regions", &mut problems),
+            profile: optional_string(table, "profile", &mut problems),
+            endpoint_url: optional_string(table, "endpoint-url", &mut problems),
+            lookback_days,
+            keep_dumps: optional_string(table, "keep-dumps", &mut problems).map(|p| resolve(&p, config_path)),
+        };
+        if problems.is_empty() { Ok(config) } else { Err(problems) }
+    }
 }
 
 /// Resolves `value` against the config file's directory.
@@ -154,6 +264,31 @@ mod tests {
         assert_eq!(source.snapshot, PathBuf::from("/s"));
         assert_eq!(source.import, [PathBuf::from("/data/cur"), PathBuf::from("/etc/costwise/cli")]);
         assert_eq!(ReportConfig::from_toml(&table(""), config).unwrap().dir, PathBuf::from("/etc/costwise/reports"));
+    }
+
+    #[test]
+    fn the_collect_section_mirrors_the_collect_flags() {
+        let config = Some(Path::new("/etc/costwise/costwise.toml"));
+        let collect = CollectConfig::from_toml(
+            &table(
+                "accounts = [\"111111111111\"]\nregions = [\"eu-west-1\"]\nlookback-days = 14\nkeep-dumps = \"dumps\"",
+            ),
+            config,
+        )
+        .unwrap();
+        assert_eq!(collect.accounts, ["111111111111"]);
+        assert_eq!(collect.regions, ["eu-west-1"]);
+        assert_eq!(collect.lookback_days, Some(14));
+        assert_eq!(collect.keep_dumps, Some(PathBuf::from("/etc/costwise/dumps")));
+        let problems = CollectConfig::from_toml(
+            &table("accounts = [\"1\"]\norganization = true\nlookback-days = 90\nsecret = \"x\""),
+            None,
+        )
+        .unwrap_err()
+        .join("\n");
+        for needle in ["12-digit", "exclude each other", "1 to 63", "unknown key `secret`"] {
+            assert!(problems.contains(needle), "missing {needle:?} in:\n{problems}");
+        }
     }
 
     #[test]

@@ -16,6 +16,7 @@ use polars::prelude::*;
 
 use super::aws_cli::{CliScope, is_cli_dump, read_cli_files};
 use super::billing::read_billing;
+use super::cloudwatch::{is_metric_dump, read_metric_dumps};
 use super::s3_inventory::{self, InventoryManifest};
 use crate::error::{Error, PolarsResultExt, Result};
 use crate::manifest::{Account, DataGap, Input, Manifest, Period, Source, SourceKind};
@@ -46,6 +47,8 @@ pub struct ImportPlan {
     pub billing: Vec<PathBuf>,
     /// AWS CLI JSON dumps, in path order.
     pub cli_dumps: Vec<PathBuf>,
+    /// CloudWatch metric dumps (`get-metric-data.json`), in path order.
+    pub metric_dumps: Vec<PathBuf>,
     /// S3 Inventory manifests (every one found; the newest per bucket is
     /// imported), their data files located. Those data files are in no other list.
     pub s3_inventories: Vec<InventoryManifest>,
@@ -78,7 +81,7 @@ pub fn plan(inputs: &[PathBuf]) -> Result<ImportPlan> {
         }
     }
     let paths: Vec<PathBuf> = candidates.iter().map(|(path, _)| path.clone()).collect();
-    let inventories = s3_inventory::discover(&paths, is_cli_dump)?;
+    let inventories = s3_inventory::discover(&paths, |path| is_cli_dump(path) || is_metric_dump(path))?;
     for (path, explicit) in candidates {
         if !inventories.claims(&path) {
             classify(path, &mut plan, explicit);
@@ -93,6 +96,8 @@ fn classify(path: PathBuf, plan: &mut ImportPlan, explicit: bool) {
     let has_suffix = |suffix: &str| name.len() > suffix.len() && name.ends_with(suffix);
     if is_cli_dump(&path) {
         plan.cli_dumps.push(path);
+    } else if is_metric_dump(&path) {
+        plan.metric_dumps.push(path);
     } else if has_suffix(".parquet") || has_suffix(".csv") || has_suffix(".csv.gz") {
         plan.billing.push(path);
     } else if explicit && has_suffix(".json") {
@@ -123,11 +128,15 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
 /// Imports every file under `inputs` into a snapshot at `out`.
 pub fn import(inputs: &[PathBuf], out: &Path, options: &ImportOptions) -> Result<ImportSummary> {
     let plan = plan(inputs)?;
-    if plan.billing.is_empty() && plan.cli_dumps.is_empty() && plan.s3_inventories.is_empty() {
+    if plan.billing.is_empty()
+        && plan.cli_dumps.is_empty()
+        && plan.metric_dumps.is_empty()
+        && plan.s3_inventories.is_empty()
+    {
         return Err(Error::UnknownFormat {
             path: inputs.first().cloned().unwrap_or_default(),
-            detail: "no billing files (.parquet, .csv, .csv.gz), AWS CLI dumps (describe-*.json) or S3 Inventory \
-                     reports (manifest.json) found"
+            detail: "no billing files (.parquet, .csv, .csv.gz), AWS CLI dumps (describe-*.json), CloudWatch metric \
+                     dumps (get-metric-data.json) or S3 Inventory reports (manifest.json) found"
                 .into(),
         });
     }
@@ -223,21 +232,21 @@ pub fn import(inputs: &[PathBuf], out: &Path, options: &ImportOptions) -> Result
             });
         }
     }
-    writer.mark_absent_if_missing(Table::Metrics, || "CloudWatch metrics are not imported from files".into());
-    gaps.push(DataGap {
-        table: Some(Table::Metrics),
-        account_id: None,
-        region: None,
-        reason: match options.kind {
-            SourceKind::Collect => "no CloudWatch metrics: `costwise collect` does not read CloudWatch yet, so \
-                                    utilization-based rules (idle, rightsizing) cannot run"
+    if plan.metric_dumps.is_empty() {
+        writer.mark_absent(Table::Metrics, "no CloudWatch metric dumps (get-metric-data.json) among the inputs");
+        gaps.push(DataGap {
+            table: Some(Table::Metrics),
+            account_id: None,
+            region: None,
+            reason: "no CloudWatch metrics: utilization-based rules (idle, rightsizing) cannot run; use `costwise \
+                     collect` or import get-metric-data.json dumps"
                 .into(),
-            _ => {
-                "no CloudWatch metrics: utilization-based rules (idle, rightsizing) cannot run; use `costwise collect`"
-                    .into()
-            }
-        },
-    });
+        });
+    } else {
+        let metrics = read_metric_dumps(&plan.metric_dumps)?;
+        manifest_inputs.extend(metrics.inputs);
+        writer.write_frame(Table::Metrics, metrics.frame)?;
+    }
 
     let period = period.unwrap_or(Period { start: options.created_at, end: options.created_at });
     let description = options.description.clone().unwrap_or_else(|| {

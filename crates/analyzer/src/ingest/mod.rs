@@ -2,11 +2,13 @@
 //!
 //! `billing` reads CUR 2.0, legacy CUR and FOCUS exports into the `costs`
 //! table; `aws_cli` reads `aws ... --output json` dumps into the inventory
-//! tables; `s3_inventory` reads S3 Inventory reports into `s3_objects`;
+//! tables; `cloudwatch` reads `get-metric-data.json` dumps into `metrics`;
+//! `s3_inventory` reads S3 Inventory reports into `s3_objects`;
 //! `import` finds the files, detects their formats and writes one snapshot
 //! from all of them.
 pub mod aws_cli;
 pub mod billing;
+pub mod cloudwatch;
 mod import;
 pub mod s3_inventory;
 
