@@ -16,6 +16,8 @@ CostwiseReadOnly role as costwise does:
   unattached 50 GiB gp3 volume, and a snapshot of the gp2 volume;
 - an Elastic IP associated with nothing (an idle-elastic-ip finding);
 - a launch template `web-<region>` launching the AMI (so it is in use);
+- an application load balancer `checkout-web` and a classic one `checkout-legacy`,
+  tagged team=checkout;
 - 72 hours of hourly CloudWatch data for both running instances (AWS/EC2 CPU
   and network; CWAgent mem_used_percent with the dimensions the agent's
   default `append_dimensions` gives: InstanceId, ImageId, InstanceType).
@@ -102,6 +104,20 @@ def plant(credentials, region, now):
     loose = ec2.create_volume(AvailabilityZone=zone, Size=50, VolumeType="gp3")["VolumeId"]
     snapshot = ec2.create_snapshot(VolumeId=gp2, Description="nightly")["SnapshotId"]
     address = ec2.allocate_address(Domain="vpc")
+    subnets = [
+        s["SubnetId"]
+        for s in ec2.describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])["Subnets"]
+    ][:2]
+    team = [{"Key": "team", "Value": "checkout"}]
+    alb = boto3.client("elbv2", region_name=region, **credentials).create_load_balancer(
+        Name="checkout-web", Subnets=subnets, Type="application", Tags=team
+    )["LoadBalancers"][0]["LoadBalancerArn"]
+    boto3.client("elb", region_name=region, **credentials).create_load_balancer(
+        LoadBalancerName="checkout-legacy",
+        Listeners=[{"Protocol": "HTTP", "LoadBalancerPort": 80, "InstancePort": 80}],
+        AvailabilityZones=[zone],
+        Tags=team,
+    )
     ec2.create_launch_template(
         LaunchTemplateName=f"web-{region}", LaunchTemplateData={"ImageId": image, "InstanceType": "m5.large"}
     )
@@ -128,6 +144,7 @@ def plant(credentials, region, now):
         "snapshot": snapshot,
         "address": address["PublicIp"],
         "allocation": address["AllocationId"],
+        "alb": alb,
     }
 
 

@@ -234,6 +234,14 @@ fn collect_reads_every_account_and_region_and_the_analysis_finds_the_planted_was
     let states = strings(&dataset, Table::Reservations, "state");
     assert_eq!(states, ["active", "active", "retired", "retired"]);
     assert_eq!(strings(&dataset, Table::Reservations, "region"), ["us-east-1"; 4]);
+    // The recorded savings plan, in the management account only (account-wide: no region directory).
+    assert_eq!(strings(&dataset, Table::SavingsPlans, "account_id"), [MANAGEMENT]);
+    assert!(dumps.join(MANAGEMENT).join("describe-savings-plans.json").is_file());
+    // An application and a classic load balancer per account and region, with their tags.
+    let balancers = dataset.table(Table::LoadBalancers).unwrap().collect().unwrap();
+    assert_eq!(balancers.height(), 8, "{balancers}");
+    assert_eq!(strings(&dataset, Table::LoadBalancers, "lb_type"), [["application"; 4], ["classic"; 4]].concat());
+    assert!(strings(&dataset, Table::LoadBalancers, "tags").iter().all(|t| t.contains("\"team\":\"checkout\"")));
 
     // Hourly metrics as planted: two datapoints an hour for CPU, so Average is their mean and Maximum the larger.
     for id in planted.ids("oversized") {
@@ -296,25 +304,38 @@ enum Fault {
     Recorded(&'static str),
 }
 
-/// A request to intercept: its SigV4 scope (`/eu-west-1/ec2/`) and something its body contains.
+/// A request to intercept: parts of its SigV4 `Authorization` header (the scope `/eu-west-1/ec2/`, the access
+/// key `Credential=testing/`) and something its body contains.
 #[derive(Clone, Copy)]
 struct Rule {
-    scope: &'static str,
+    scope: &'static [&'static str],
     body: &'static str,
     fault: Fault,
 }
 
-/// moto 5.2 has no DescribeReservedInstances: real-shaped replies recorded from the EC2 API reference.
+/// moto 5.2 has no DescribeReservedInstances and no Savings Plans: real-shaped replies recorded from the API
+/// references (fixtures/aws-replay/README.md).
 const RECORDED: &[Rule] = &[
     Rule {
-        scope: "/us-east-1/ec2/",
+        scope: &["/us-east-1/ec2/"],
         body: "Action=DescribeReservedInstances",
         fault: Fault::Recorded(include_str!("../fixtures/aws-replay/describe-reserved-instances.xml")),
     },
     Rule {
-        scope: "/ec2/",
+        scope: &["/ec2/"],
         body: "Action=DescribeReservedInstances",
         fault: Fault::Recorded(include_str!("../fixtures/aws-replay/describe-reserved-instances-none.xml")),
+    },
+    // The management account's own credentials: one savings plan; assumed roles' accounts: none.
+    Rule {
+        scope: &["Credential=testing/", "/savingsplans/"],
+        body: "",
+        fault: Fault::Recorded(include_str!("../fixtures/aws-replay/describe-savings-plans.json")),
+    },
+    Rule {
+        scope: &["/savingsplans/"],
+        body: "",
+        fault: Fault::Recorded(include_str!("../fixtures/aws-replay/describe-savings-plans-none.json")),
     },
 ];
 
@@ -363,16 +384,21 @@ fn relay(mut client: TcpStream, upstream: u16, rules: &[Rule]) -> std::io::Resul
     let mut body = vec![0; length];
     reader.read_exact(&mut body)?;
     let text = String::from_utf8_lossy(&body);
-    if let Some(rule) = rules.iter().find(|r| authorization.contains(r.scope) && text.contains(r.body)) {
+    if let Some(rule) =
+        rules.iter().find(|r| r.scope.iter().all(|part| authorization.contains(part)) && text.contains(r.body))
+    {
         match rule.fault {
             Fault::Hang => std::thread::sleep(Duration::from_secs(60)),
-            Fault::Recorded(xml) => write!(
-                client,
-                "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{xml}",
-                xml.len()
-            )?,
+            Fault::Recorded(reply) => {
+                let kind = if reply.starts_with('{') { "application/json" } else { "text/xml" };
+                write!(
+                    client,
+                    "HTTP/1.1 200 OK\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{reply}",
+                    reply.len()
+                )?;
+            }
             Fault::Error { status, code, sts } => {
-                let message = format!("injected by the test proxy for {} {}", rule.scope, rule.body);
+                let message = format!("injected by the test proxy for {} {}", rule.scope.join(" "), rule.body);
                 let xml = if sts {
                     format!(
                         "<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message>\
@@ -404,24 +430,24 @@ fn relay(mut client: TcpStream, upstream: u16, rules: &[Rule]) -> std::io::Resul
 const FAULTS: &[Rule] = &[
     // The role cannot be assumed in a third account.
     Rule {
-        scope: "/us-east-1/sts/",
+        scope: &["/us-east-1/sts/"],
         body: "333333333333",
         fault: Fault::Error { status: "403 Forbidden", code: "AccessDenied", sts: true },
     },
     // A service control policy denies one call in one region.
     Rule {
-        scope: "/eu-west-1/ec2/",
+        scope: &["/eu-west-1/ec2/"],
         body: "Action=DescribeVolumes",
         fault: Fault::Error { status: "403 Forbidden", code: "UnauthorizedOperation", sts: false },
     },
     // Throttling that outlasts the retries.
     Rule {
-        scope: "/us-east-1/ec2/",
+        scope: &["/us-east-1/ec2/"],
         body: "Action=DescribeSnapshots",
         fault: Fault::Error { status: "503 Service Unavailable", code: "RequestLimitExceeded", sts: false },
     },
     // A call that never answers.
-    Rule { scope: "/eu-west-1/monitoring/", body: "Action=GetMetricData", fault: Fault::Hang },
+    Rule { scope: &["/eu-west-1/monitoring/"], body: "Action=GetMetricData", fault: Fault::Hang },
 ];
 
 #[test]

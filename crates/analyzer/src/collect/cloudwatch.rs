@@ -1,11 +1,12 @@
 //! The CloudWatch metrics of the collected inventory: hourly series over the
-//! lookback for every instance, volume and NAT gateway found, fetched with
+//! lookback for every instance, volume, NAT gateway and load balancer found, fetched with
 //! `GetMetricData` in batches of up to 500 queries and saved as the
 //! `get-metric-data.json` dump the importer reads (queries and results side
 //! by side, see [`crate::ingest::cloudwatch`]).
 //!
 //! Which metric and statistic is read for each resource is what the rules
-//! consume ([`INSTANCE_METRICS`], [`VOLUME_METRICS`], [`NAT_METRICS`]):
+//! consume ([`INSTANCE_METRICS`], [`VOLUME_METRICS`], [`NAT_METRICS`], the
+//! load balancers'):
 //! gauges (CPU, memory) as hourly `Average` and `Maximum`, counters (bytes,
 //! operations) as hourly `Sum`, since an average of a counter's datapoints is
 //! not a rate. Percentiles are computed by costwise from the hourly series,
@@ -60,6 +61,15 @@ pub const VOLUME_METRICS: [(&str, &str); 2] = [("VolumeReadOps", "Sum"), ("Volum
 /// NAT gateway metrics (`AWS/NATGateway`, dimension `NatGatewayId`).
 pub const NAT_METRICS: [(&str, &str); 1] = [("BytesOutToDestination", "Sum")];
 
+/// Application load balancer metrics (`AWS/ApplicationELB`, dimension `LoadBalancer`: the ARN suffix).
+pub const APPLICATION_LB_METRICS: [(&str, &str); 1] = [("RequestCount", "Sum")];
+
+/// Network load balancer metrics (`AWS/NetworkELB`, dimension `LoadBalancer`).
+pub const NETWORK_LB_METRICS: [(&str, &str); 2] = [("NewFlowCount", "Sum"), ("ProcessedBytes", "Sum")];
+
+/// Classic load balancer metrics (`AWS/ELB`, dimension `LoadBalancerName`).
+pub const CLASSIC_LB_METRICS: [(&str, &str); 1] = [("RequestCount", "Sum")];
+
 /// The CloudWatch agent's memory metric (`CWAgent`), read where the agent publishes it.
 pub const AGENT_METRICS: [(&str, &str); 2] = [("mem_used_percent", "Average"), ("mem_used_percent", "Maximum")];
 
@@ -78,6 +88,12 @@ pub(super) struct Resources {
     pub(super) instances: BTreeSet<String>,
     pub(super) volumes: BTreeSet<String>,
     pub(super) nat_gateways: BTreeSet<String>,
+    /// Application load balancers by ARN suffix (`app/<name>/<id>`), the `LoadBalancer` dimension.
+    pub(super) application_lbs: BTreeSet<String>,
+    /// Network load balancers by ARN suffix (`net/<name>/<id>`).
+    pub(super) network_lbs: BTreeSet<String>,
+    /// Classic load balancers by name.
+    pub(super) classic_lbs: BTreeSet<String>,
 }
 
 impl Resources {
@@ -107,11 +123,33 @@ impl Resources {
                 resources.nat_gateways.insert(id.to_owned());
             }
         }
+        for balancer in items("describe-load-balancers.json", "LoadBalancers") {
+            let suffix = balancer["LoadBalancerArn"].as_str().and_then(|arn| arn.split_once(":loadbalancer/"));
+            match (balancer["Type"].as_str(), suffix) {
+                (Some("application"), Some((_, suffix))) => resources.application_lbs.insert(suffix.to_owned()),
+                (Some("network"), Some((_, suffix))) => resources.network_lbs.insert(suffix.to_owned()),
+                _ => false,
+            };
+        }
+        for balancer in items("describe-load-balancers-classic.json", "LoadBalancerDescriptions") {
+            if let Some(name) = balancer["LoadBalancerName"].as_str() {
+                resources.classic_lbs.insert(name.to_owned());
+            }
+        }
         resources
     }
 
     pub(super) fn is_empty(&self) -> bool {
-        self.instances.is_empty() && self.volumes.is_empty() && self.nat_gateways.is_empty()
+        [
+            &self.instances,
+            &self.volumes,
+            &self.nat_gateways,
+            &self.application_lbs,
+            &self.network_lbs,
+            &self.classic_lbs,
+        ]
+        .iter()
+        .all(|ids| ids.is_empty())
     }
 }
 
@@ -139,6 +177,18 @@ pub(super) async fn fetch(
         (
             &resources.nat_gateways,
             Kind { namespace: "AWS/NATGateway", dimension: "NatGatewayId", metrics: &NAT_METRICS },
+        ),
+        (
+            &resources.application_lbs,
+            Kind { namespace: "AWS/ApplicationELB", dimension: "LoadBalancer", metrics: &APPLICATION_LB_METRICS },
+        ),
+        (
+            &resources.network_lbs,
+            Kind { namespace: "AWS/NetworkELB", dimension: "LoadBalancer", metrics: &NETWORK_LB_METRICS },
+        ),
+        (
+            &resources.classic_lbs,
+            Kind { namespace: "AWS/ELB", dimension: "LoadBalancerName", metrics: &CLASSIC_LB_METRICS },
         ),
     ];
     for (ids, kind) in kinds {

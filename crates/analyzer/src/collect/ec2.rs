@@ -6,32 +6,10 @@
 
 use aws_sdk_ec2::Client;
 use aws_sdk_ec2::types::Tag;
-use aws_smithy_types::DateTime;
-use aws_smithy_types::date_time::Format;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
+use super::cli_json::{object, text, time};
 use super::{Call, Fetched, failure};
-use crate::schema::Table;
-
-/// The EC2 calls, one dump each per region.
-pub(super) const CALLS: [Call; 8] = [
-    Call { action: "ec2:DescribeInstances", file_name: "describe-instances.json", table: Table::Instances },
-    Call { action: "ec2:DescribeVolumes", file_name: "describe-volumes.json", table: Table::Volumes },
-    Call { action: "ec2:DescribeSnapshots", file_name: "describe-snapshots.json", table: Table::Snapshots },
-    Call { action: "ec2:DescribeImages", file_name: "describe-images.json", table: Table::Images },
-    Call { action: "ec2:DescribeAddresses", file_name: "describe-addresses.json", table: Table::Addresses },
-    Call { action: "ec2:DescribeNatGateways", file_name: "describe-nat-gateways.json", table: Table::NatGateways },
-    Call {
-        action: "ec2:DescribeLaunchTemplateVersions",
-        file_name: "describe-launch-template-versions.json",
-        table: Table::LaunchTemplates,
-    },
-    Call {
-        action: "ec2:DescribeReservedInstances",
-        file_name: "describe-reserved-instances.json",
-        table: Table::Reservations,
-    },
-];
 
 /// Makes `call` (every page) and returns the CLI-shaped document, or the error as one line
 /// (`AccessDenied: User is not authorized ...`).
@@ -116,21 +94,6 @@ pub(super) async fn fetch(client: &Client, call: Call) -> Result<Fetched, String
         }
         other => Err(format!("no EC2 call is saved as {other}")),
     }
-}
-
-/// A JSON object of the `Some` fields only, as the CLI omits absent keys.
-fn object(fields: impl IntoIterator<Item = (&'static str, Option<Value>)>) -> Value {
-    let map: Map<String, Value> =
-        fields.into_iter().filter_map(|(key, value)| value.map(|v| (key.to_owned(), v))).collect();
-    Value::Object(map)
-}
-
-fn text(value: Option<&str>) -> Option<Value> {
-    value.map(|s| Value::String(s.to_owned()))
-}
-
-fn time(value: Option<&DateTime>) -> Option<Value> {
-    value.and_then(|t| t.fmt(Format::DateTime).ok()).map(Value::String)
 }
 
 fn tags(tags: &[Tag]) -> Option<Value> {

@@ -23,8 +23,11 @@
 //! S3 and Cost Explorer plug in as more calls (`docs/collect.md` lists what
 //! is not read yet).
 
+mod cli_json;
 mod cloudwatch;
 mod ec2;
+mod elb;
+mod savings_plans;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -129,7 +132,27 @@ impl CollectSummary {
     }
 }
 
-/// One read-only API call the collector makes per region, saved under the AWS CLI dump name.
+/// The API a call goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    /// Amazon EC2, per region.
+    Ec2,
+    /// Elastic Load Balancing v2 (application, network, gateway), per region.
+    LoadBalancing,
+    /// Classic Elastic Load Balancing, per region.
+    ClassicLoadBalancing,
+    /// Savings Plans, once per account.
+    SavingsPlans,
+}
+
+impl Service {
+    /// Whether the call is made once per account (saved in the account's directory) rather than per region.
+    pub fn account_wide(self) -> bool {
+        self == Service::SavingsPlans
+    }
+}
+
+/// One read-only inventory call the collector makes, saved under the AWS CLI dump name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Call {
     /// The IAM action it needs (`ec2:DescribeVolumes`); `docs/iam-policy.json` must allow it.
@@ -138,16 +161,87 @@ pub struct Call {
     pub file_name: &'static str,
     /// The snapshot table it feeds.
     pub table: Table,
+    /// The API it goes to.
+    pub service: Service,
 }
 
-/// Every inventory call the collector makes per region.
-pub const CALLS: [Call; 8] = ec2::CALLS;
+const fn call(service: Service, action: &'static str, file_name: &'static str, table: Table) -> Call {
+    Call { action, file_name, table, service }
+}
+
+/// Every inventory call the collector makes: the single list of what it reads.
+pub const CALLS: [Call; 11] = [
+    call(Service::Ec2, "ec2:DescribeInstances", "describe-instances.json", Table::Instances),
+    call(Service::Ec2, "ec2:DescribeVolumes", "describe-volumes.json", Table::Volumes),
+    call(Service::Ec2, "ec2:DescribeSnapshots", "describe-snapshots.json", Table::Snapshots),
+    call(Service::Ec2, "ec2:DescribeImages", "describe-images.json", Table::Images),
+    call(Service::Ec2, "ec2:DescribeAddresses", "describe-addresses.json", Table::Addresses),
+    call(Service::Ec2, "ec2:DescribeNatGateways", "describe-nat-gateways.json", Table::NatGateways),
+    call(
+        Service::Ec2,
+        "ec2:DescribeLaunchTemplateVersions",
+        "describe-launch-template-versions.json",
+        Table::LaunchTemplates,
+    ),
+    call(Service::Ec2, "ec2:DescribeReservedInstances", "describe-reserved-instances.json", Table::Reservations),
+    call(
+        Service::LoadBalancing,
+        "elasticloadbalancing:DescribeLoadBalancers",
+        "describe-load-balancers.json",
+        Table::LoadBalancers,
+    ),
+    call(
+        Service::ClassicLoadBalancing,
+        "elasticloadbalancing:DescribeLoadBalancers",
+        "describe-load-balancers-classic.json",
+        Table::LoadBalancers,
+    ),
+    call(
+        Service::SavingsPlans,
+        "savingsplans:DescribeSavingsPlans",
+        "describe-savings-plans.json",
+        Table::SavingsPlans,
+    ),
+];
+
+/// The clients of one account in one region (the region is ignored by account-wide services).
+#[derive(Clone)]
+struct Clients {
+    ec2: aws_sdk_ec2::Client,
+    load_balancing: aws_sdk_elasticloadbalancingv2::Client,
+    classic_load_balancing: aws_sdk_elasticloadbalancing::Client,
+    savings_plans: aws_sdk_savingsplans::Client,
+    cloudwatch: aws_sdk_cloudwatch::Client,
+}
+
+impl Clients {
+    fn new(config: &aws_config::SdkConfig, region: &str) -> Clients {
+        let config = config.to_builder().region(aws_config::Region::new(region.to_owned())).build();
+        Clients {
+            ec2: aws_sdk_ec2::Client::new(&config),
+            load_balancing: aws_sdk_elasticloadbalancingv2::Client::new(&config),
+            classic_load_balancing: aws_sdk_elasticloadbalancing::Client::new(&config),
+            savings_plans: aws_sdk_savingsplans::Client::new(&config),
+            cloudwatch: aws_sdk_cloudwatch::Client::new(&config),
+        }
+    }
+
+    async fn fetch(&self, call: Call) -> std::result::Result<Fetched, String> {
+        match call.service {
+            Service::Ec2 => ec2::fetch(&self.ec2, call).await,
+            Service::LoadBalancing => elb::load_balancers(&self.load_balancing).await,
+            Service::ClassicLoadBalancing => elb::classic_load_balancers(&self.classic_load_balancing).await,
+            Service::SavingsPlans => savings_plans::savings_plans(&self.savings_plans).await,
+        }
+    }
+}
 
 /// Every other action the collector can call: identity and regions per account, the metrics per region,
 /// and the organization's accounts. `sts:AssumeRole` is not here: it is allowed on the collector's own
 /// identity, not in the read-only role (see `docs/collect.md`).
-pub const OTHER_ACTIONS: [&str; 5] = [
+pub const OTHER_ACTIONS: [&str; 6] = [
     "sts:GetCallerIdentity",
+    elb::TAGS_ACTION,
     "ec2:DescribeRegions",
     cloudwatch::ACTIONS[0],
     cloudwatch::ACTIONS[1],
@@ -435,19 +529,24 @@ async fn collect_dumps(dir: &Path, options: &CollectOptions) -> Result<Collected
     let mut documents: BTreeMap<(String, String), BTreeMap<&'static str, Value>> = BTreeMap::new();
     let mut tasks = tokio::task::JoinSet::new();
     for target in &targets {
+        // Account-wide services (Savings Plans) answer on their global endpoint in us-east-1.
+        let account_clients = Clients::new(&target.config, "us-east-1");
+        for call in CALLS.into_iter().filter(|c| c.service.account_wide()) {
+            let (clients, limit, account) = (account_clients.clone(), Arc::clone(&limit), target.account.clone());
+            tasks.spawn(async move {
+                let _permit = limit.acquire_owned().await;
+                (call, account, None, clients.fetch(call).await)
+            });
+        }
         for region in &target.regions {
-            let config = aws_sdk_ec2::config::Builder::from(&target.config)
-                .region(aws_config::Region::new(region.clone()))
-                .build();
-            let client = aws_sdk_ec2::Client::from_conf(config);
+            let region_clients = Clients::new(&target.config, region);
             documents.entry((target.account.clone(), region.clone())).or_default();
-            for call in CALLS {
-                let (client, limit, region, account) =
-                    (client.clone(), Arc::clone(&limit), region.clone(), target.account.clone());
+            for call in CALLS.into_iter().filter(|c| !c.service.account_wide()) {
+                let (clients, limit, region, account) =
+                    (region_clients.clone(), Arc::clone(&limit), region.clone(), target.account.clone());
                 tasks.spawn(async move {
                     let _permit = limit.acquire_owned().await;
-                    let result = ec2::fetch(&client, call).await;
-                    (call, account, region, result)
+                    (call, account, Some(region), clients.fetch(call).await)
                 });
             }
         }
@@ -458,12 +557,15 @@ async fn collect_dumps(dir: &Path, options: &CollectOptions) -> Result<Collected
         match result {
             Ok(Fetched { document, pages }) => {
                 collected.requests += pages;
-                write_dump(dir, &account, &region, call.file_name, &document)?;
-                documents.entry((account, region)).or_default().insert(call.file_name, document);
+                write_dump(dir, &account, region.as_deref(), call.file_name, &document)?;
+                if let Some(region) = region {
+                    documents.entry((account, region)).or_default().insert(call.file_name, document);
+                }
             }
             Err(failure) => {
                 collected.requests += 1;
-                collected.gap(Some(call.table), &account, Some(&region), format!("{} failed: {failure}", call.action));
+                let reason = format!("{} failed: {failure}", call.action);
+                collected.gap(Some(call.table), &account, region.as_deref(), reason);
             }
         }
     }
@@ -476,10 +578,7 @@ async fn collect_dumps(dir: &Path, options: &CollectOptions) -> Result<Collected
             if resources.is_empty() {
                 continue;
             }
-            let config = aws_sdk_cloudwatch::config::Builder::from(&target.config)
-                .region(aws_config::Region::new(region.clone()))
-                .build();
-            let client = aws_sdk_cloudwatch::Client::from_conf(config);
+            let client = Clients::new(&target.config, region).cloudwatch;
             let (limit, region, account) = (Arc::clone(&limit), region.clone(), target.account.clone());
             let (end, lookback) = (options.created_at, options.lookback_days);
             metric_tasks.spawn(async move {
@@ -495,7 +594,8 @@ async fn collect_dumps(dir: &Path, options: &CollectOptions) -> Result<Collected
             Ok(metrics) => {
                 collected.requests += metrics.requests;
                 collected.metrics_requested += metrics.metrics_requested;
-                write_dump(dir, &account, &region, crate::ingest::cloudwatch::METRIC_DATA_DUMP, &metrics.document)?;
+                let file = crate::ingest::cloudwatch::METRIC_DATA_DUMP;
+                write_dump(dir, &account, Some(&region), file, &metrics.document)?;
             }
             Err(failure) => {
                 collected.requests += 1;
@@ -548,8 +648,13 @@ where
     }
 }
 
-fn write_dump(dir: &Path, account: &str, region: &str, file_name: &str, document: &Value) -> Result<()> {
-    let folder = dir.join(account).join(region);
+/// Writes a reply to `<dir>/<account>/<region>/<file_name>`, or to the account's directory for account-wide
+/// calls.
+fn write_dump(dir: &Path, account: &str, region: Option<&str>, file_name: &str, document: &Value) -> Result<()> {
+    let folder = match region {
+        Some(region) => dir.join(account).join(region),
+        None => dir.join(account),
+    };
     std::fs::create_dir_all(&folder).map_err(|e| Error::io(&folder, e))?;
     let path = folder.join(file_name);
     let text = serde_json::to_vec_pretty(document).map_err(|e| Error::Collect(format!("{}: {e}", path.display())))?;
