@@ -18,6 +18,9 @@ CostwiseReadOnly role as costwise does:
 - a launch template `web-<region>` launching the AMI (so it is in use);
 - an application load balancer `checkout-web` and a classic one `checkout-legacy`,
   tagged team=checkout;
+- buckets `logs-<account>-<region>` (a lifecycle rule, 14 days of S3 storage
+  metrics: 2 TiB in Standard) and `data-<account>-<region>` (versioning,
+  a noncurrent version);
 - 72 hours of hourly CloudWatch data for both running instances (AWS/EC2 CPU
   and network; CWAgent mem_used_percent with the dimensions the agent's
   default `append_dimensions` gives: InstanceId, ImageId, InstanceType).
@@ -70,6 +73,62 @@ def put_hourly(cloudwatch, namespace, dimensions, metric, values_per_hour, now):
         cloudwatch.put_metric_data(Namespace=namespace, MetricData=data[offset : offset + 1000])
 
 
+def plant_buckets(credentials, region, now):
+    """Two buckets in `region`: `logs-*` with a lifecycle rule, 2 TiB of daily storage metrics in Standard and a
+    few objects; `data-*` with versioning enabled and an object written twice (so it has a noncurrent
+    version). (moto 5.2 mistakes PutBucketIntelligentTieringConfiguration for a CreateBucket, so there is no
+    Intelligent-Tiering configuration.) Returns {kind: name}."""
+    s3 = boto3.client("s3", region_name=region, **credentials)
+    account = boto3.client("sts", region_name="us-east-1", **credentials).get_caller_identity()["Account"]
+    names = {"logs": f"logs-{account}-{region}", "data": f"data-{account}-{region}"}
+    for name in names.values():
+        if region == "us-east-1":
+            s3.create_bucket(Bucket=name)
+        else:
+            s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": region})
+    s3.put_bucket_lifecycle_configuration(
+        Bucket=names["logs"],
+        LifecycleConfiguration={
+            "Rules": [
+                {
+                    "ID": "expire-old-logs",
+                    "Status": "Enabled",
+                    "Filter": {"Prefix": "app/"},
+                    "Expiration": {"Days": 400},
+                    "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7},
+                }
+            ]
+        },
+    )
+    for key in ("app/2026-11-01.log", "app/2026-11-02.log"):
+        s3.put_object(Bucket=names["logs"], Key=key, Body=b"GET /health 200\n" * 64)
+    s3.put_bucket_versioning(Bucket=names["data"], VersioningConfiguration={"Status": "Enabled"})
+    s3.put_object(Bucket=names["data"], Key="report.csv", Body=b"v1")
+    s3.put_object(Bucket=names["data"], Key="report.csv", Body=b"v2")
+    # S3 publishes storage metrics daily; moto does not, so plant 14 days of them.
+    cloudwatch = boto3.client(
+        "cloudwatch", region_name=region, config=Config(disable_request_compression=True), **credentials
+    )
+    day = now.replace(hour=0)
+    data = []
+    for n in range(1, 15):
+        stamp = day - datetime.timedelta(days=n)
+        for metric, storage, value in [
+            ("BucketSizeBytes", "StandardStorage", 2 * 1024**4),
+            ("NumberOfObjects", "AllStorageTypes", 4_000_000),
+        ]:
+            data.append(
+                {
+                    "MetricName": metric,
+                    "Dimensions": [{"Name": "BucketName", "Value": names["logs"]}, {"Name": "StorageType", "Value": storage}],
+                    "Timestamp": stamp,
+                    "Value": float(value),
+                }
+            )
+    cloudwatch.put_metric_data(Namespace="AWS/S3", MetricData=data)
+    return names
+
+
 def plant(credentials, region, now):
     ec2 = boto3.client("ec2", region_name=region, **credentials)
     # moto cannot read the gzip-compressed bodies botocore sends for large PutMetricData requests.
@@ -118,6 +177,7 @@ def plant(credentials, region, now):
         AvailabilityZones=[zone],
         Tags=team,
     )
+    buckets = plant_buckets(credentials, region, now)
     ec2.create_launch_template(
         LaunchTemplateName=f"web-{region}", LaunchTemplateData={"ImageId": image, "InstanceType": "m5.large"}
     )
@@ -145,6 +205,8 @@ def plant(credentials, region, now):
         "address": address["PublicIp"],
         "allocation": address["AllocationId"],
         "alb": alb,
+        "buckets": buckets,
+        "buckets_logs": buckets["logs"],
     }
 
 

@@ -237,6 +237,24 @@ fn collect_reads_every_account_and_region_and_the_analysis_finds_the_planted_was
     // The recorded savings plan, in the management account only (account-wide: no region directory).
     assert_eq!(strings(&dataset, Table::SavingsPlans, "account_id"), [MANAGEMENT]);
     assert!(dumps.join(MANAGEMENT).join("describe-savings-plans.json").is_file());
+    // Two buckets per account and region, each in its region (moto's ListBuckets does not say: GetBucketLocation
+    // does), with the settings planted: a lifecycle rule on logs-*, versioning and (recorded) an
+    // Intelligent-Tiering archive configuration on data-*.
+    let buckets =
+        dataset.table(Table::Buckets).unwrap().sort(["bucket"], SortMultipleOptions::default()).collect().unwrap();
+    assert_eq!(buckets.height(), 8, "{buckets}");
+    for (index, bucket) in buckets.column("bucket").unwrap().str().unwrap().iter().flatten().enumerate() {
+        let cell = |column: &str| buckets.column(column).unwrap().get(index).unwrap().to_string();
+        assert!(bucket.ends_with(&cell("region").trim_matches('"').to_owned()), "{bucket} in {}", cell("region"));
+        let logs = bucket.starts_with("logs-");
+        assert_eq!(cell("lifecycle_rule_count"), if logs { "1" } else { "0" }, "{bucket}");
+        assert_eq!(cell("versioning"), if logs { "null" } else { "\"Enabled\"" }, "{bucket}");
+        assert_eq!(cell("intelligent_tiering_configs"), if logs { "0" } else { "1" }, "{bucket}");
+    }
+    for bucket in planted.ids("buckets_logs") {
+        let daily = series(&dataset, &bucket, "BucketSizeBytes/StandardStorage", "Average");
+        assert_eq!(daily, vec![2.0 * 1024f64.powi(4); 14], "{bucket}: 14 days of S3 storage metrics");
+    }
     // An application and a classic load balancer per account and region, with their tags.
     let balancers = dataset.table(Table::LoadBalancers).unwrap().collect().unwrap();
     assert_eq!(balancers.height(), 8, "{balancers}");
@@ -309,30 +327,65 @@ enum Fault {
 #[derive(Clone, Copy)]
 struct Rule {
     scope: &'static [&'static str],
+    /// Parts of the request line (`GET /bucket?versioning HTTP/1.1`).
+    request: &'static [&'static str],
     body: &'static str,
     fault: Fault,
 }
 
-/// moto 5.2 has no DescribeReservedInstances and no Savings Plans: real-shaped replies recorded from the API
-/// references (fixtures/aws-replay/README.md).
+/// moto 5.2 has no DescribeReservedInstances, Savings Plans or Intelligent-Tiering listing, and its
+/// GetBucketVersioning reply has the wrong root element: real-shaped replies recorded from the API references
+/// (fixtures/aws-replay/README.md).
 const RECORDED: &[Rule] = &[
     Rule {
+        request: &["/data-", "?intelligent-tiering"],
+        scope: &["/s3/"],
+        body: "",
+        fault: Fault::Recorded(include_str!(
+            "../fixtures/aws-replay/list-bucket-intelligent-tiering-configurations-archive.xml"
+        )),
+    },
+    Rule {
+        request: &["?intelligent-tiering"],
+        scope: &["/s3/"],
+        body: "",
+        fault: Fault::Recorded(include_str!(
+            "../fixtures/aws-replay/list-bucket-intelligent-tiering-configurations-none.xml"
+        )),
+    },
+    Rule {
+        request: &["/data-", "?versioning"],
+        scope: &["/s3/"],
+        body: "",
+        fault: Fault::Recorded(include_str!("../fixtures/aws-replay/get-bucket-versioning-enabled.xml")),
+    },
+    Rule {
+        request: &["?versioning"],
+        scope: &["/s3/"],
+        body: "",
+        fault: Fault::Recorded(include_str!("../fixtures/aws-replay/get-bucket-versioning-never.xml")),
+    },
+    Rule {
+        request: &[],
         scope: &["/us-east-1/ec2/"],
         body: "Action=DescribeReservedInstances",
         fault: Fault::Recorded(include_str!("../fixtures/aws-replay/describe-reserved-instances.xml")),
     },
     Rule {
+        request: &[],
         scope: &["/ec2/"],
         body: "Action=DescribeReservedInstances",
         fault: Fault::Recorded(include_str!("../fixtures/aws-replay/describe-reserved-instances-none.xml")),
     },
     // The management account's own credentials: one savings plan; assumed roles' accounts: none.
     Rule {
+        request: &[],
         scope: &["Credential=testing/", "/savingsplans/"],
         body: "",
         fault: Fault::Recorded(include_str!("../fixtures/aws-replay/describe-savings-plans.json")),
     },
     Rule {
+        request: &[],
         scope: &["/savingsplans/"],
         body: "",
         fault: Fault::Recorded(include_str!("../fixtures/aws-replay/describe-savings-plans-none.json")),
@@ -360,10 +413,14 @@ fn relay(mut client: TcpStream, upstream: u16, rules: &[Rule]) -> std::io::Resul
     let mut head = Vec::new();
     let mut length = 0;
     let mut authorization = String::new();
+    let mut request_line = String::new();
     loop {
         let mut line = String::new();
         if reader.read_line(&mut line)? == 0 {
             return Ok(());
+        }
+        if request_line.is_empty() {
+            request_line.clone_from(&line);
         }
         let lower = line.to_ascii_lowercase();
         if let Some(value) = lower.strip_prefix("content-length:") {
@@ -384,9 +441,11 @@ fn relay(mut client: TcpStream, upstream: u16, rules: &[Rule]) -> std::io::Resul
     let mut body = vec![0; length];
     reader.read_exact(&mut body)?;
     let text = String::from_utf8_lossy(&body);
-    if let Some(rule) =
-        rules.iter().find(|r| r.scope.iter().all(|part| authorization.contains(part)) && text.contains(r.body))
-    {
+    if let Some(rule) = rules.iter().find(|r| {
+        r.scope.iter().all(|part| authorization.contains(part))
+            && r.request.iter().all(|part| request_line.contains(part))
+            && text.contains(r.body)
+    }) {
         match rule.fault {
             Fault::Hang => std::thread::sleep(Duration::from_secs(60)),
             Fault::Recorded(reply) => {
@@ -430,24 +489,27 @@ fn relay(mut client: TcpStream, upstream: u16, rules: &[Rule]) -> std::io::Resul
 const FAULTS: &[Rule] = &[
     // The role cannot be assumed in a third account.
     Rule {
+        request: &[],
         scope: &["/us-east-1/sts/"],
         body: "333333333333",
         fault: Fault::Error { status: "403 Forbidden", code: "AccessDenied", sts: true },
     },
     // A service control policy denies one call in one region.
     Rule {
+        request: &[],
         scope: &["/eu-west-1/ec2/"],
         body: "Action=DescribeVolumes",
         fault: Fault::Error { status: "403 Forbidden", code: "UnauthorizedOperation", sts: false },
     },
     // Throttling that outlasts the retries.
     Rule {
+        request: &[],
         scope: &["/us-east-1/ec2/"],
         body: "Action=DescribeSnapshots",
         fault: Fault::Error { status: "503 Service Unavailable", code: "RequestLimitExceeded", sts: false },
     },
     // A call that never answers.
-    Rule { scope: &["/eu-west-1/monitoring/"], body: "Action=GetMetricData", fault: Fault::Hang },
+    Rule { scope: &["/eu-west-1/monitoring/"], request: &[], body: "Action=GetMetricData", fault: Fault::Hang },
 ];
 
 #[test]

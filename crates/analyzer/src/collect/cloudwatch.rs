@@ -43,6 +43,16 @@ pub const DOLLARS_PER_METRIC: f64 = 0.01 / 1000.0;
 /// Seconds per datapoint: hourly, which CloudWatch keeps for 63 days.
 const PERIOD_SECONDS: i32 = 3600;
 
+/// Seconds per S3 storage datapoint: S3 publishes them daily.
+const DAY_SECONDS: i32 = 86_400;
+
+/// Days of S3 storage metrics read: the storage rules' 90-day lookback (CloudWatch keeps daily data 455 days).
+pub const S3_LOOKBACK_DAYS: u32 = 90;
+
+/// S3 storage metrics (`AWS/S3`, dimensions `BucketName` and `StorageType`), read for every storage type the
+/// bucket has.
+pub const S3_METRICS: [(&str, &str); 2] = [("BucketSizeBytes", "Average"), ("NumberOfObjects", "Average")];
+
 /// EC2 instance metrics (`AWS/EC2`, dimension `InstanceId`) and the statistic read.
 pub const INSTANCE_METRICS: [(&str, &str); 8] = [
     ("CPUUtilization", "Average"),
@@ -94,6 +104,8 @@ pub(super) struct Resources {
     pub(super) network_lbs: BTreeSet<String>,
     /// Classic load balancers by name.
     pub(super) classic_lbs: BTreeSet<String>,
+    /// Buckets in this region.
+    pub(super) buckets: BTreeSet<String>,
 }
 
 impl Resources {
@@ -147,6 +159,7 @@ impl Resources {
             &self.application_lbs,
             &self.network_lbs,
             &self.classic_lbs,
+            &self.buckets,
         ]
         .iter()
         .all(|ids| ids.is_empty())
@@ -204,97 +217,152 @@ pub(super) async fn fetch(
         }
     }
     if !resources.instances.is_empty() {
-        let pages: Vec<_> = client
-            .list_metrics()
-            .namespace("CWAgent")
-            .metric_name(AGENT_METRICS[0].0)
-            .into_paginator()
-            .send()
-            .collect::<Result<_, _>>()
-            .await
-            .map_err(|e| format!("{} failed: {}", ACTIONS[0], failure(&e)))?;
-        requests += pages.len();
-        // Each metric once, whatever the reply repeats (moto lists one entry per datapoint).
-        let mut seen = BTreeSet::new();
-        for metric in pages.iter().flat_map(|p| p.metrics()) {
-            let mut key: Vec<(&str, &str)> = metric
-                .dimensions()
-                .iter()
-                .map(|d| (d.name().unwrap_or_default(), d.value().unwrap_or_default()))
-                .collect();
-            key.sort_unstable();
-            if !seen.insert(key) {
-                continue;
-            }
-            let instance = metric.dimensions().iter().find(|d| d.name() == Some("InstanceId")).and_then(|d| d.value());
-            if instance.is_some_and(|id| resources.instances.contains(id)) {
+        let (listed, pages) = listed_metrics(client, "CWAgent", Some(AGENT_METRICS[0].0)).await?;
+        requests += pages;
+        for metric in listed {
+            if dimension(&metric, "InstanceId").is_some_and(|id| resources.instances.contains(id)) {
                 for (_, stat) in AGENT_METRICS {
                     metrics.push((metric.clone(), stat));
                 }
             }
         }
     }
+    // S3 publishes its storage metrics once a day, per storage type: whichever exist are listed.
+    let mut daily: Vec<(Metric, &'static str)> = Vec::new();
+    if !resources.buckets.is_empty() {
+        let (listed, pages) = listed_metrics(client, "AWS/S3", None).await?;
+        requests += pages;
+        for metric in listed {
+            let wanted = S3_METRICS.iter().find(|(name, _)| metric.metric_name() == Some(name));
+            let bucket = dimension(&metric, "BucketName");
+            if let (Some((_, stat)), Some(bucket)) = (wanted, bucket)
+                && resources.buckets.contains(bucket)
+            {
+                daily.push((metric.clone(), stat));
+            }
+        }
+    }
 
     // Whole hours only: the hour in progress would be a partial datapoint.
     let end = chrono::DurationRound::duration_trunc(end, chrono::Duration::hours(1)).unwrap_or(end);
-    let start = end - chrono::Duration::days(i64::from(lookback_days));
-    let (start_time, end_time) = (smithy_time(start), smithy_time(end));
-    let mut queries = Vec::with_capacity(metrics.len());
-    let mut results = Vec::with_capacity(metrics.len());
-    for (batch_index, batch) in metrics.chunks(MAX_QUERIES_PER_CALL).enumerate() {
-        let batch_queries: Vec<MetricDataQuery> = batch
-            .iter()
-            .enumerate()
-            .map(|(i, (metric, stat))| {
-                MetricDataQuery::builder()
-                    .id(format!("q{}", batch_index * MAX_QUERIES_PER_CALL + i))
-                    .metric_stat(
-                        MetricStat::builder().metric(metric.clone()).period(PERIOD_SECONDS).stat(*stat).build(),
-                    )
-                    .return_data(true)
-                    .build()
-            })
-            .collect();
-        let pages: Vec<_> = client
-            .get_metric_data()
-            .set_metric_data_queries(Some(batch_queries.clone()))
-            .start_time(start_time)
-            .end_time(end_time)
-            .scan_by(ScanBy::TimestampAscending)
-            .into_paginator()
-            .send()
-            .collect::<Result<_, _>>()
-            .await
-            .map_err(|e| format!("{} failed: {}", ACTIONS[1], failure(&e)))?;
-        requests += pages.len();
-        // A series longer than one page continues on the next page under the same id.
-        let mut merged: BTreeMap<String, dump::MetricDataResult> = BTreeMap::new();
-        for result in pages.iter().flat_map(|p| p.metric_data_results()) {
-            let id = result.id().unwrap_or_default().to_owned();
-            let entry = merged.entry(id.clone()).or_insert_with(|| dump::MetricDataResult {
-                id,
-                timestamps: Vec::new(),
-                values: Vec::new(),
-                status_code: None,
-            });
-            entry.timestamps.extend(result.timestamps().iter().filter_map(|t| t.fmt(Format::DateTime).ok()));
-            entry.values.extend_from_slice(result.values());
-            entry.status_code = result.status_code().map(|s| s.as_str().to_owned());
+    let mut data = MetricData::default();
+    let hourly = Window { period: PERIOD_SECONDS, start: end - chrono::Duration::days(i64::from(lookback_days)), end };
+    data.fetch(client, &metrics, hourly).await?;
+    let days = chrono::Duration::days(i64::from(S3_LOOKBACK_DAYS));
+    let daily_end = chrono::DurationRound::duration_trunc(end, chrono::Duration::days(1)).unwrap_or(end);
+    data.fetch(client, &daily, Window { period: DAY_SECONDS, start: daily_end - days, end: daily_end }).await?;
+    let document = dump::MetricDataDump { metric_data_queries: data.queries, metric_data_results: data.results };
+    let document = serde_json::to_value(document).map_err(|e| format!("cannot encode the metrics: {e}"))?;
+    Ok(FetchedMetrics { document, requests: requests + data.requests, metrics_requested: metrics.len() + daily.len() })
+}
+
+/// The period and time range of a set of queries.
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    period: i32,
+    start: NaiveDateTime,
+    end: NaiveDateTime,
+}
+
+/// The queries made and the results received so far, for one dump.
+#[derive(Default)]
+struct MetricData {
+    queries: Vec<dump::MetricDataQuery>,
+    results: Vec<dump::MetricDataResult>,
+    requests: usize,
+}
+
+impl MetricData {
+    /// Asks for `metrics` over `window`, [`MAX_QUERIES_PER_CALL`] at a time, every page.
+    async fn fetch(&mut self, client: &Client, metrics: &[(Metric, &str)], window: Window) -> Result<(), String> {
+        let (start_time, end_time) = (smithy_time(window.start), smithy_time(window.end));
+        for batch in metrics.chunks(MAX_QUERIES_PER_CALL) {
+            let first_id = self.queries.len();
+            let batch_queries: Vec<MetricDataQuery> = batch
+                .iter()
+                .enumerate()
+                .map(|(i, (metric, stat))| {
+                    MetricDataQuery::builder()
+                        .id(format!("q{}", first_id + i))
+                        .metric_stat(
+                            MetricStat::builder().metric(metric.clone()).period(window.period).stat(*stat).build(),
+                        )
+                        .return_data(true)
+                        .build()
+                })
+                .collect();
+            let pages: Vec<_> = client
+                .get_metric_data()
+                .set_metric_data_queries(Some(batch_queries.clone()))
+                .start_time(start_time)
+                .end_time(end_time)
+                .scan_by(ScanBy::TimestampAscending)
+                .into_paginator()
+                .send()
+                .collect::<Result<_, _>>()
+                .await
+                .map_err(|e| format!("{} failed: {}", ACTIONS[1], failure(&e)))?;
+            self.requests += pages.len();
+            // A series longer than one page continues on the next page under the same id.
+            let mut merged: BTreeMap<String, dump::MetricDataResult> = BTreeMap::new();
+            for result in pages.iter().flat_map(|p| p.metric_data_results()) {
+                let id = result.id().unwrap_or_default().to_owned();
+                let entry = merged.entry(id.clone()).or_insert_with(|| dump::MetricDataResult {
+                    id,
+                    timestamps: Vec::new(),
+                    values: Vec::new(),
+                    status_code: None,
+                });
+                entry.timestamps.extend(result.timestamps().iter().filter_map(|t| t.fmt(Format::DateTime).ok()));
+                entry.values.extend_from_slice(result.values());
+                entry.status_code = result.status_code().map(|s| s.as_str().to_owned());
+            }
+            for query in &batch_queries {
+                let id = query.id().unwrap_or_default();
+                self.results.push(merged.remove(id).unwrap_or_else(|| dump::MetricDataResult {
+                    id: id.to_owned(),
+                    timestamps: Vec::new(),
+                    values: Vec::new(),
+                    status_code: Some("Complete".into()),
+                }));
+                self.queries.push(dump_query(query));
+            }
         }
-        for query in &batch_queries {
-            let id = query.id().unwrap_or_default();
-            results.push(merged.remove(id).unwrap_or_else(|| dump::MetricDataResult {
-                id: id.to_owned(),
-                timestamps: Vec::new(),
-                values: Vec::new(),
-                status_code: Some("Complete".into()),
-            }));
-            queries.push(dump_query(query));
+        Ok(())
+    }
+}
+
+/// Every metric `ListMetrics` knows in `namespace` (of `name`, when given), each once whatever the reply
+/// repeats (moto lists one entry per datapoint), and the pages it took.
+async fn listed_metrics(client: &Client, namespace: &str, name: Option<&str>) -> Result<(Vec<Metric>, usize), String> {
+    let pages: Vec<_> = client
+        .list_metrics()
+        .namespace(namespace)
+        .set_metric_name(name.map(str::to_owned))
+        .into_paginator()
+        .send()
+        .collect::<Result<_, _>>()
+        .await
+        .map_err(|e| format!("{} failed: {}", ACTIONS[0], failure(&e)))?;
+    let mut seen = BTreeSet::new();
+    let mut metrics = Vec::new();
+    for metric in pages.iter().flat_map(|p| p.metrics()) {
+        let mut key: Vec<(String, String)> = metric
+            .dimensions()
+            .iter()
+            .map(|d| (d.name().unwrap_or_default().to_owned(), d.value().unwrap_or_default().to_owned()))
+            .collect();
+        key.sort_unstable();
+        if seen.insert((metric.metric_name().unwrap_or_default().to_owned(), key)) {
+            metrics.push(metric.clone());
         }
     }
-    let document = dump::MetricDataDump { metric_data_queries: queries, metric_data_results: results };
-    let document = serde_json::to_value(document).map_err(|e| format!("cannot encode the metrics: {e}"))?;
-    Ok(FetchedMetrics { document, requests, metrics_requested: metrics.len() })
+    Ok((metrics, pages.len()))
+}
+
+/// The value of dimension `name` of `metric`.
+fn dimension<'m>(metric: &'m Metric, name: &str) -> Option<&'m str> {
+    metric.dimensions().iter().find(|d| d.name() == Some(name)).and_then(|d| d.value())
 }
 
 fn smithy_time(t: NaiveDateTime) -> DateTime {

@@ -16,17 +16,17 @@
 //!
 //! Scope: the credentials' own account, or a list of accounts (or every
 //! active account of the organization) reached by assuming a read-only role
-//! in each; every enabled region of each account (or the ones given); EC2
-//! inventory (instances, volumes, snapshots and images owned by the account,
-//! Elastic IPs, NAT gateways) and the hourly CloudWatch metrics of what it
-//! found. Load balancers, S3, reserved instances, savings plans, the CUR from
-//! S3 and Cost Explorer plug in as more calls (`docs/collect.md` lists what
-//! is not read yet).
+//! in each; every enabled region of each account (or the ones given); the
+//! inventory of [`CALLS`] (EC2, EBS, launch templates, reserved instances,
+//! load balancers, savings plans, S3 buckets and their settings) and the
+//! CloudWatch metrics of what it found. Billing (the CUR from S3, Cost
+//! Explorer) is not collected yet: `docs/collect.md` lists what is not read.
 
 mod cli_json;
 mod cloudwatch;
 mod ec2;
 mod elb;
+mod s3;
 mod savings_plans;
 
 use std::collections::BTreeMap;
@@ -143,12 +143,14 @@ pub enum Service {
     ClassicLoadBalancing,
     /// Savings Plans, once per account.
     SavingsPlans,
+    /// Amazon S3's bucket list, once per account (each bucket's settings are then read in its region).
+    S3,
 }
 
 impl Service {
     /// Whether the call is made once per account (saved in the account's directory) rather than per region.
     pub fn account_wide(self) -> bool {
-        self == Service::SavingsPlans
+        matches!(self, Service::SavingsPlans | Service::S3)
     }
 }
 
@@ -170,7 +172,7 @@ const fn call(service: Service, action: &'static str, file_name: &'static str, t
 }
 
 /// Every inventory call the collector makes: the single list of what it reads.
-pub const CALLS: [Call; 11] = [
+pub const CALLS: [Call; 12] = [
     call(Service::Ec2, "ec2:DescribeInstances", "describe-instances.json", Table::Instances),
     call(Service::Ec2, "ec2:DescribeVolumes", "describe-volumes.json", Table::Volumes),
     call(Service::Ec2, "ec2:DescribeSnapshots", "describe-snapshots.json", Table::Snapshots),
@@ -202,6 +204,7 @@ pub const CALLS: [Call; 11] = [
         "describe-savings-plans.json",
         Table::SavingsPlans,
     ),
+    call(Service::S3, s3::LIST_ACTION, "list-buckets.json", Table::Buckets),
 ];
 
 /// The clients of one account in one region (the region is ignored by account-wide services).
@@ -212,6 +215,7 @@ struct Clients {
     classic_load_balancing: aws_sdk_elasticloadbalancing::Client,
     savings_plans: aws_sdk_savingsplans::Client,
     cloudwatch: aws_sdk_cloudwatch::Client,
+    s3: aws_sdk_s3::Client,
 }
 
 impl Clients {
@@ -223,6 +227,10 @@ impl Clients {
             classic_load_balancing: aws_sdk_elasticloadbalancing::Client::new(&config),
             savings_plans: aws_sdk_savingsplans::Client::new(&config),
             cloudwatch: aws_sdk_cloudwatch::Client::new(&config),
+            // A local endpoint (an emulator) serves buckets by path, not by host name.
+            s3: aws_sdk_s3::Client::from_conf(
+                aws_sdk_s3::config::Builder::from(&config).force_path_style(config.endpoint_url().is_some()).build(),
+            ),
         }
     }
 
@@ -232,6 +240,7 @@ impl Clients {
             Service::LoadBalancing => elb::load_balancers(&self.load_balancing).await,
             Service::ClassicLoadBalancing => elb::classic_load_balancers(&self.classic_load_balancing).await,
             Service::SavingsPlans => savings_plans::savings_plans(&self.savings_plans).await,
+            Service::S3 => s3::list_buckets(&self.s3).await,
         }
     }
 }
@@ -239,8 +248,12 @@ impl Clients {
 /// Every other action the collector can call: identity and regions per account, the metrics per region,
 /// and the organization's accounts. `sts:AssumeRole` is not here: it is allowed on the collector's own
 /// identity, not in the read-only role (see `docs/collect.md`).
-pub const OTHER_ACTIONS: [&str; 6] = [
+pub const OTHER_ACTIONS: [&str; 10] = [
     "sts:GetCallerIdentity",
+    s3::LOCATION_ACTION,
+    s3::BUCKET_CALLS[0].action,
+    s3::BUCKET_CALLS[1].action,
+    s3::BUCKET_CALLS[2].action,
     elb::TAGS_ACTION,
     "ec2:DescribeRegions",
     cloudwatch::ACTIONS[0],
@@ -527,6 +540,7 @@ async fn collect_dumps(dir: &Path, options: &CollectOptions) -> Result<Collected
 
     let limit = Arc::new(tokio::sync::Semaphore::new(options.concurrency.max(1)));
     let mut documents: BTreeMap<(String, String), BTreeMap<&'static str, Value>> = BTreeMap::new();
+    let mut account_documents: BTreeMap<String, BTreeMap<&'static str, Value>> = BTreeMap::new();
     let mut tasks = tokio::task::JoinSet::new();
     for target in &targets {
         // Account-wide services (Savings Plans) answer on their global endpoint in us-east-1.
@@ -558,9 +572,10 @@ async fn collect_dumps(dir: &Path, options: &CollectOptions) -> Result<Collected
             Ok(Fetched { document, pages }) => {
                 collected.requests += pages;
                 write_dump(dir, &account, region.as_deref(), call.file_name, &document)?;
-                if let Some(region) = region {
-                    documents.entry((account, region)).or_default().insert(call.file_name, document);
-                }
+                match region {
+                    Some(region) => documents.entry((account, region)).or_default().insert(call.file_name, document),
+                    None => account_documents.entry(account).or_default().insert(call.file_name, document),
+                };
             }
             Err(failure) => {
                 collected.requests += 1;
@@ -570,11 +585,51 @@ async fn collect_dumps(dir: &Path, options: &CollectOptions) -> Result<Collected
         }
     }
 
+    // Each bucket's settings, in the bucket's region.
+    let mut bucket_tasks = tokio::task::JoinSet::new();
+    let mut buckets_by_region: BTreeMap<(String, String), std::collections::BTreeSet<String>> = BTreeMap::new();
+    for target in &targets {
+        let listed = account_documents.get(&target.account).and_then(|d| d.get("list-buckets.json"));
+        for bucket in listed.and_then(|d| d["Buckets"].as_array()).into_iter().flatten() {
+            let (Some(name), Some(region)) = (bucket["Name"].as_str(), bucket["BucketRegion"].as_str()) else {
+                continue;
+            };
+            buckets_by_region.entry((target.account.clone(), region.to_owned())).or_default().insert(name.to_owned());
+            let client = Clients::new(&target.config, region).s3;
+            for call in s3::BUCKET_CALLS {
+                let (client, limit, account, region, name) =
+                    (client.clone(), Arc::clone(&limit), target.account.clone(), region.to_owned(), name.to_owned());
+                bucket_tasks.spawn(async move {
+                    let _permit = limit.acquire_owned().await;
+                    let result = s3::bucket_setting(&client, &name, call).await;
+                    (call, account, region, name, result)
+                });
+            }
+        }
+    }
+    while let Some(joined) = bucket_tasks.join_next().await {
+        let (call, account, region, bucket, result) =
+            joined.map_err(|e| Error::Collect(format!("a collection task died: {e}")))?;
+        collected.requests += 1;
+        match result {
+            Ok(Fetched { document, .. }) => {
+                let folder = dir.join(&account).join(crate::ingest::aws_cli::BUCKET_CONFIG_DIR).join(&bucket);
+                write_json(&folder, call.file_name, &document)?;
+            }
+            Err(failure) => {
+                let reason = format!("{} failed for bucket {bucket}: {failure}", call.action);
+                collected.gap(Some(Table::Buckets), &account, Some(&region), reason);
+            }
+        }
+    }
+
     // Metrics need the inventory: they are read for what the EC2 calls found.
     let mut metric_tasks = tokio::task::JoinSet::new();
     for target in &targets {
         for region in &target.regions {
-            let resources = cloudwatch::Resources::from_dumps(&documents[&(target.account.clone(), region.clone())]);
+            let key = (target.account.clone(), region.clone());
+            let mut resources = cloudwatch::Resources::from_dumps(&documents[&key]);
+            resources.buckets = buckets_by_region.get(&key).cloned().unwrap_or_default();
             if resources.is_empty() {
                 continue;
             }
@@ -640,6 +695,9 @@ where
             SdkError::TimeoutError(_) => "timed out: no reply within the attempt timeout (--timeout)".to_owned(),
             SdkError::DispatchFailure(failure) if failure.is_timeout() => "timed out connecting (--timeout)".to_owned(),
             SdkError::DispatchFailure(failure) if failure.is_io() => format!("connection failed: {}", detail()),
+            SdkError::ServiceError(service) if service.raw().status().is_success() => {
+                format!("the reply (HTTP {}) could not be parsed", service.raw().status().as_u16())
+            }
             SdkError::ServiceError(service) => {
                 format!("HTTP {} without an error code the SDK could read", service.raw().status().as_u16())
             }
@@ -655,7 +713,11 @@ fn write_dump(dir: &Path, account: &str, region: Option<&str>, file_name: &str, 
         Some(region) => dir.join(account).join(region),
         None => dir.join(account),
     };
-    std::fs::create_dir_all(&folder).map_err(|e| Error::io(&folder, e))?;
+    write_json(&folder, file_name, document)
+}
+
+fn write_json(folder: &Path, file_name: &str, document: &Value) -> Result<()> {
+    std::fs::create_dir_all(folder).map_err(|e| Error::io(folder, e))?;
     let path = folder.join(file_name);
     let text = serde_json::to_vec_pretty(document).map_err(|e| Error::Collect(format!("{}: {e}", path.display())))?;
     std::fs::write(&path, text).map_err(|e| Error::io(&path, e))
@@ -729,6 +791,13 @@ mod tests {
         let error = replaceable_dumps(&precious).unwrap_err().to_string();
         assert!(error.contains("refusing to replace") && error.contains("home"), "{error}");
         assert!(precious.join("notes.txt").is_file());
+    }
+
+    #[test]
+    fn every_bucket_setting_is_saved_under_a_name_the_importer_reads() {
+        let names: Vec<&str> = s3::BUCKET_CALLS.iter().map(|c| c.file_name).collect();
+        let expected: Vec<&str> = crate::ingest::aws_cli::BUCKET_CONFIG_DUMPS.iter().map(|d| d.file_name).collect();
+        assert_eq!(names, expected);
     }
 
     #[test]
