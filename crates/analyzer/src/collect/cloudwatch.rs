@@ -291,17 +291,15 @@ impl MetricData {
                         .build()
                 })
                 .collect();
-            let pages: Vec<_> = client
-                .get_metric_data()
-                .set_metric_data_queries(Some(batch_queries.clone()))
-                .start_time(start_time)
-                .end_time(end_time)
-                .scan_by(ScanBy::TimestampAscending)
-                .into_paginator()
-                .send()
-                .collect::<Result<_, _>>()
-                .await
-                .map_err(|e| format!("{} failed: {}", ACTIONS[1], failure(&e)))?;
+            let pages = every_page!(
+                client
+                    .get_metric_data()
+                    .set_metric_data_queries(Some(batch_queries.clone()))
+                    .start_time(start_time)
+                    .end_time(end_time)
+                    .scan_by(ScanBy::TimestampAscending)
+            )
+            .map_err(|e| format!("{} failed: {}", ACTIONS[1], failure(&e)))?;
             self.requests += pages.len();
             // A series longer than one page continues on the next page under the same id.
             let mut merged: BTreeMap<String, dump::MetricDataResult> = BTreeMap::new();
@@ -335,14 +333,7 @@ impl MetricData {
 /// Every metric `ListMetrics` knows in `namespace` (of `name`, when given), each once whatever the reply
 /// repeats (moto lists one entry per datapoint), and the pages it took.
 async fn listed_metrics(client: &Client, namespace: &str, name: Option<&str>) -> Result<(Vec<Metric>, usize), String> {
-    let pages: Vec<_> = client
-        .list_metrics()
-        .namespace(namespace)
-        .set_metric_name(name.map(str::to_owned))
-        .into_paginator()
-        .send()
-        .collect::<Result<_, _>>()
-        .await
+    let pages = every_page!(client.list_metrics().namespace(namespace).set_metric_name(name.map(str::to_owned)))
         .map_err(|e| format!("{} failed: {}", ACTIONS[0], failure(&e)))?;
     let mut seen = BTreeSet::new();
     let mut metrics = Vec::new();

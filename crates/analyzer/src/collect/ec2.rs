@@ -16,36 +16,17 @@ use super::{Call, Fetched, failure};
 pub(super) async fn fetch(client: &Client, call: Call) -> Result<Fetched, String> {
     match call.file_name {
         "describe-instances.json" => {
-            let pages: Vec<_> = client
-                .describe_instances()
-                .into_paginator()
-                .send()
-                .collect::<Result<_, _>>()
-                .await
-                .map_err(|e| failure(&e))?;
+            let pages = every_page!(client.describe_instances()).map_err(|e| failure(&e))?;
             let reservations: Vec<Value> = pages.iter().flat_map(|p| p.reservations()).map(reservation).collect();
             Ok(Fetched { document: json!({ "Reservations": reservations }), pages: pages.len() })
         }
         "describe-volumes.json" => {
-            let pages: Vec<_> = client
-                .describe_volumes()
-                .into_paginator()
-                .send()
-                .collect::<Result<_, _>>()
-                .await
-                .map_err(|e| failure(&e))?;
+            let pages = every_page!(client.describe_volumes()).map_err(|e| failure(&e))?;
             let volumes: Vec<Value> = pages.iter().flat_map(|p| p.volumes()).map(volume).collect();
             Ok(Fetched { document: json!({ "Volumes": volumes }), pages: pages.len() })
         }
         "describe-snapshots.json" => {
-            let pages: Vec<_> = client
-                .describe_snapshots()
-                .owner_ids("self")
-                .into_paginator()
-                .send()
-                .collect::<Result<_, _>>()
-                .await
-                .map_err(|e| failure(&e))?;
+            let pages = every_page!(client.describe_snapshots().owner_ids("self")).map_err(|e| failure(&e))?;
             let snapshots: Vec<Value> = pages.iter().flat_map(|p| p.snapshots()).map(snapshot).collect();
             Ok(Fetched { document: json!({ "Snapshots": snapshots }), pages: pages.len() })
         }
@@ -61,27 +42,15 @@ pub(super) async fn fetch(client: &Client, call: Call) -> Result<Fetched, String
             Ok(Fetched { document: json!({ "Addresses": addresses }), pages: 1 })
         }
         "describe-nat-gateways.json" => {
-            let pages: Vec<_> = client
-                .describe_nat_gateways()
-                .into_paginator()
-                .send()
-                .collect::<Result<_, _>>()
-                .await
-                .map_err(|e| failure(&e))?;
+            let pages = every_page!(client.describe_nat_gateways()).map_err(|e| failure(&e))?;
             let gateways: Vec<Value> = pages.iter().flat_map(|p| p.nat_gateways()).map(nat_gateway).collect();
             Ok(Fetched { document: json!({ "NatGateways": gateways }), pages: pages.len() })
         }
         "describe-launch-template-versions.json" => {
             // `$Latest` and `$Default` without a template id: those two versions of every template in the region.
-            let pages: Vec<_> = client
-                .describe_launch_template_versions()
-                .versions("$Latest")
-                .versions("$Default")
-                .into_paginator()
-                .send()
-                .collect::<Result<_, _>>()
-                .await
-                .map_err(|e| failure(&e))?;
+            let pages =
+                every_page!(client.describe_launch_template_versions().versions("$Latest").versions("$Default"))
+                    .map_err(|e| failure(&e))?;
             let versions: Vec<Value> =
                 pages.iter().flat_map(|p| p.launch_template_versions()).map(launch_template_version).collect();
             Ok(Fetched { document: json!({ "LaunchTemplateVersions": versions }), pages: pages.len() })

@@ -21,13 +21,7 @@ const TAGS_PER_CALL: usize = 20;
 
 /// Every ELBv2 load balancer in the region, with tags: `describe-load-balancers.json`.
 pub(super) async fn load_balancers(client: &aws_sdk_elasticloadbalancingv2::Client) -> Result<Fetched, String> {
-    let pages: Vec<_> = client
-        .describe_load_balancers()
-        .into_paginator()
-        .send()
-        .collect::<Result<_, _>>()
-        .await
-        .map_err(|e| failure(&e))?;
+    let pages = every_page!(client.describe_load_balancers()).map_err(|e| failure(&e))?;
     let balancers: Vec<_> = pages.iter().flat_map(|p| p.load_balancers()).collect();
     let arns: Vec<String> = balancers.iter().filter_map(|b| b.load_balancer_arn().map(str::to_owned)).collect();
     let mut tags: BTreeMap<String, Value> = BTreeMap::new();
@@ -67,13 +61,7 @@ pub(super) async fn load_balancers(client: &aws_sdk_elasticloadbalancingv2::Clie
 
 /// Every classic load balancer in the region, with tags: `describe-load-balancers-classic.json`.
 pub(super) async fn classic_load_balancers(client: &aws_sdk_elasticloadbalancing::Client) -> Result<Fetched, String> {
-    let pages: Vec<_> = client
-        .describe_load_balancers()
-        .into_paginator()
-        .send()
-        .collect::<Result<_, _>>()
-        .await
-        .map_err(|e| failure(&e))?;
+    let pages = every_page!(client.describe_load_balancers()).map_err(|e| failure(&e))?;
     let balancers: Vec<_> = pages.iter().flat_map(|p| p.load_balancer_descriptions()).collect();
     let names: Vec<String> = balancers.iter().filter_map(|b| b.load_balancer_name().map(str::to_owned)).collect();
     let mut tags: BTreeMap<String, Value> = BTreeMap::new();

@@ -22,6 +22,14 @@
 //! CloudWatch metrics of what it found. Billing (the CUR from S3, Cost
 //! Explorer) is not collected yet: `docs/collect.md` lists what is not read.
 
+/// Every page of a paginated SDK request, or the first error: the SDK's
+/// paginators share no trait to write this as a function over.
+macro_rules! every_page {
+    ($request:expr) => {
+        $request.into_paginator().send().collect::<std::result::Result<Vec<_>, _>>().await
+    };
+}
+
 mod cli_json;
 mod cloudwatch;
 mod ec2;
@@ -420,19 +428,13 @@ async fn account_of(config: &aws_config::SdkConfig) -> std::result::Result<Strin
 
 /// Every active account of the organization, sorted.
 async fn organization_accounts(config: &aws_config::SdkConfig) -> Result<(Vec<String>, usize)> {
-    let pages: Vec<_> = aws_sdk_organizations::Client::new(config)
-        .list_accounts()
-        .into_paginator()
-        .send()
-        .collect::<std::result::Result<_, _>>()
-        .await
-        .map_err(|e| {
-            Error::Collect(format!(
-                "cannot list the organization's accounts (organizations:ListAccounts needs the management account's \
+    let pages = every_page!(aws_sdk_organizations::Client::new(config).list_accounts()).map_err(|e| {
+        Error::Collect(format!(
+            "cannot list the organization's accounts (organizations:ListAccounts needs the management account's \
                  or a delegated administrator's credentials); pass --accounts instead: {}",
-                failure(&e)
-            ))
-        })?;
+            failure(&e)
+        ))
+    })?;
     #[allow(deprecated)] // `status` is what every Organizations API version returns; `state` is newer.
     let mut accounts: Vec<String> = pages
         .iter()

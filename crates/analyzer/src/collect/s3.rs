@@ -22,8 +22,7 @@ use super::{Fetched, failure};
 
 /// Every bucket of the account with its region: `list-buckets.json`.
 pub(super) async fn list_buckets(client: &Client) -> Result<Fetched, String> {
-    let pages: Vec<_> =
-        client.list_buckets().into_paginator().send().collect::<Result<_, _>>().await.map_err(|e| failure(&e))?;
+    let pages = every_page!(client.list_buckets()).map_err(|e| failure(&e))?;
     let mut items = Vec::new();
     let mut requests = pages.len();
     for bucket in pages.iter().flat_map(|p| p.buckets()) {
