@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Plants a small AWS organization in a moto_server for tests/collect.rs.
 
-Usage: moto_populate.py ENDPOINT --regions R1,R2 [--member-accounts N]
+Usage: moto_populate.py ENDPOINT --regions R1,R2 [--member-accounts N] [--cur FILE]
 
 Creates an organization whose management account is moto's default
 (123456789012) with N member accounts (default 1), and plants the same estate
@@ -23,7 +23,20 @@ CostwiseReadOnly role as costwise does:
   a noncurrent version);
 - 72 hours of hourly CloudWatch data for both running instances (AWS/EC2 CPU
   and network; CWAgent mem_used_percent with the dimensions the agent's
-  default `append_dimensions` gives: InstanceId, ImageId, InstanceType).
+  default `append_dimensions` gives: InstanceId, ImageId, InstanceType), and
+  target health: the ALB's two target groups with 1 and 2 healthy targets,
+  the classic load balancer with none.
+
+Every account also gets Cost Explorer results (queued through moto's
+`/moto-api/static/ce/cost-and-usage-results`): the last COST_DAYS whole days,
+each EC2 $10 ("Amazon Elastic Compute Cloud - Compute", amortized $8) and $2
+("EC2 - Other") in us-east-1, S3 $2.50 in eu-west-1 and Tax $1 with no region.
+
+With --cur FILE, the management account gets a bucket `billing-exports` in
+us-east-1 holding a CUR 2.0 export under `cur/costwise/`: FILE as last
+month's newest delivery, and decoys the collector must skip: an older
+delivery of the same month and a file of a month outside the lookback (both
+not Parquet at all, so reading them fails loudly) and the metadata manifest.
 
 Prints what it planted as JSON ({account: {region: {...}}}), so the test
 asserts against what exists rather than against hand-copied ids.
@@ -37,6 +50,8 @@ from botocore.config import Config
 
 ROLE = "CostwiseReadOnly"
 HOURS = 72
+COST_DAYS = 14
+EXPORT_BUCKET = "billing-exports"
 
 
 def session(endpoint, account=None):
@@ -193,6 +208,17 @@ def plant(credentials, region, now):
         {"Name": "InstanceType", "Value": "m5.large"},
     ]
     put_hourly(cloudwatch, "CWAgent", agent, "mem_used_percent", lambda h: (18, 22), now)
+    # Target health as Elastic Load Balancing reports it: per target group of the ALB (1 and 2 healthy
+    # targets), also per zone (which costwise does not read), and for the classic load balancer (none).
+    balancer = alb.split(":loadbalancer/")[1]
+    for group, healthy in [("targetgroup/web-blue/73e2d6bc24d8a067", 1), ("targetgroup/web-green/5e1b1c4d9a7f0b21", 2)]:
+        dimensions = [{"Name": "TargetGroup", "Value": group}, {"Name": "LoadBalancer", "Value": balancer}]
+        put_hourly(cloudwatch, "AWS/ApplicationELB", dimensions, "HealthyHostCount", lambda h, n=healthy: (n,), now)
+        put_hourly(cloudwatch, "AWS/ApplicationELB", dimensions, "UnHealthyHostCount", lambda h: (0,), now)
+        zonal = dimensions + [{"Name": "AvailabilityZone", "Value": zone}]
+        put_hourly(cloudwatch, "AWS/ApplicationELB", zonal, "HealthyHostCount", lambda h, n=healthy: (n,), now)
+    classic = [{"Name": "LoadBalancerName", "Value": "checkout-legacy"}]
+    put_hourly(cloudwatch, "AWS/ELB", classic, "HealthyHostCount", lambda h: (0,), now)
     return {
         "image": image,
         "instances": [busy, oversized, stopped],
@@ -210,11 +236,75 @@ def plant(credentials, region, now):
     }
 
 
+def queue_cost_explorer(endpoint, account, today):
+    """Queues one GetCostAndUsage reply (daily, by SERVICE and REGION) for `account`."""
+    import urllib.request
+
+    def cost(unblended, amortized=None):
+        amortized = unblended if amortized is None else amortized
+        return {
+            "UnblendedCost": {"Amount": str(unblended), "Unit": "USD"},
+            "AmortizedCost": {"Amount": str(amortized), "Unit": "USD"},
+        }
+
+    days = []
+    for back in range(COST_DAYS, 0, -1):
+        start = today - datetime.timedelta(days=back)
+        groups = [
+            (["Amazon Elastic Compute Cloud - Compute", "us-east-1"], cost(10, 8)),
+            (["EC2 - Other", "us-east-1"], cost(2)),
+            (["Amazon Simple Storage Service", "eu-west-1"], cost(2.5)),
+            (["Tax", "NoRegion"], cost(1)),
+        ]
+        days.append(
+            {
+                "TimePeriod": {"Start": start.isoformat(), "End": (start + datetime.timedelta(days=1)).isoformat()},
+                "Total": {},
+                "Groups": [{"Keys": keys, "Metrics": metrics} for keys, metrics in groups],
+                "Estimated": False,
+            }
+        )
+    body = json.dumps({"account_id": account, "results": [{"ResultsByTime": days, "DimensionValueAttributes": []}]})
+    request = urllib.request.Request(
+        f"{endpoint}/moto-api/static/ce/cost-and-usage-results",
+        data=body.encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request) as reply:
+        assert reply.status == 201, reply.status
+
+
+def plant_export(credentials, cur_file, today):
+    """Plants a CUR 2.0 export with decoys; returns the key of the file the collector must read."""
+    import time
+
+    s3 = boto3.client("s3", region_name="us-east-1", **credentials)
+    s3.create_bucket(Bucket=EXPORT_BUCKET)
+    this_month = today.replace(day=1)
+    last_month = (this_month - datetime.timedelta(days=1)).replace(day=1)
+    long_ago = (last_month - datetime.timedelta(days=70)).replace(day=1)
+    root = "cur/costwise"
+    period = f"BILLING_PERIOD={last_month:%Y-%m}"
+    s3.put_object(Bucket=EXPORT_BUCKET, Key=f"{root}/data/{period}/20000101T0000-old/costwise-00001.snappy.parquet",
+                  Body=b"an older delivery: not Parquet")
+    s3.put_object(Bucket=EXPORT_BUCKET, Key=f"{root}/data/BILLING_PERIOD={long_ago:%Y-%m}/costwise-00001.snappy.parquet",
+                  Body=b"outside the lookback: not Parquet")
+    s3.put_object(Bucket=EXPORT_BUCKET, Key=f"{root}/metadata/{period}/costwise-Manifest.json", Body=b"{}")
+    # Deliveries are told apart by their last-modified second.
+    time.sleep(1.5)
+    key = f"{root}/data/{period}/20000102T0000-new/costwise-00001.snappy.parquet"
+    with open(cur_file, "rb") as data:
+        s3.put_object(Bucket=EXPORT_BUCKET, Key=key, Body=data.read())
+    return key
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("endpoint")
     parser.add_argument("--regions", required=True)
     parser.add_argument("--member-accounts", type=int, default=1)
+    parser.add_argument("--cur")
     args = parser.parse_args()
     regions = args.regions.split(",")
     now = datetime.datetime.now(datetime.timezone.utc).replace(minute=0, second=0, microsecond=0)
@@ -233,6 +323,10 @@ def main():
     for account in members:
         credentials = session(args.endpoint, account)
         planted[account] = {region: plant(credentials, region, now) for region in regions}
+    for account in [management_id, *members]:
+        queue_cost_explorer(args.endpoint, account, now.date())
+    if args.cur:
+        plant_export(management, args.cur, now.date())
     print(json.dumps(planted))
 
 

@@ -1,8 +1,9 @@
 //! `costwise collect` against a real AWS emulator: `moto_server` (PyPI
 //! `moto[server]`, installed by scripts/test) on loopback, populated by
 //! `scripts/moto_populate.py` with boto3: an organization of two accounts,
-//! the same estate planted in two regions of each, with CloudWatch data. The
-//! collected snapshot is checked table by table, then analyzed. A
+//! the same estate planted in two regions of each, with CloudWatch data and
+//! Cost Explorer results (and, for `costwise run`, a CUR 2.0 export in a
+//! bucket). The collected snapshot is checked table by table, then analyzed. A
 //! fault-injecting proxy in front of the emulator denies a role, denies one
 //! call in one region, throttles another and lets a third time out, to check
 //! that each failure becomes a gap, the exit code says "partial", and nothing
@@ -59,10 +60,16 @@ impl Moto {
     /// Plants the organization of scripts/moto_populate.py in `REGIONS`; returns what it planted,
     /// `{account: {region: {...}}}`.
     fn populate(&self) -> Planted {
+        self.populate_with(&[])
+    }
+
+    /// [`Moto::populate`] with more arguments for moto_populate.py.
+    fn populate_with(&self, extra: &[&str]) -> Planted {
         let output = Command::new("python3")
             .arg(root().join("scripts/moto_populate.py"))
             .arg(self.endpoint())
             .args(["--regions", &REGIONS.join(",")])
+            .args(extra)
             .output()
             .expect("python3 runs");
         assert!(output.status.success(), "moto_populate.py failed: {}", String::from_utf8_lossy(&output.stderr));
@@ -199,8 +206,8 @@ fn collect_reads_every_account_and_region_and_the_analysis_finds_the_planted_was
     let accounts = planted.accounts();
     assert_eq!(accounts.len(), 2);
     assert!(stderr.contains(&format!("Collected 2 account(s) ({}) in 2 region(s)", accounts.join(", "))), "{stderr}");
-    // 2 running instances × 4 series with data in each of 4 account-regions, plus the agent's 2 series of one.
-    assert!(stderr.contains("$0.00 of API charges"), "{stderr}");
+    // One Cost Explorer request per account ($0.01 each); the metrics cost a fraction of a cent.
+    assert!(stderr.contains("2 Cost Explorer request(s): $0.02 of API charges"), "{stderr}");
 
     let dataset = Dataset::open(&out).unwrap();
     let manifest = dataset.manifest();
@@ -210,6 +217,21 @@ fn collect_reads_every_account_and_region_and_the_analysis_finds_the_planted_was
     regions.sort();
     assert_eq!(regions, ["eu-west-1", "us-east-1"]);
     assert!(manifest.data_gaps.iter().all(|g| g.table != Some(Table::Metrics)), "{:?}", manifest.data_gaps);
+    assert!(manifest.data_gaps.iter().all(|g| g.table != Some(Table::Costs)), "{:?}", manifest.data_gaps);
+
+    // Billing from Cost Explorer: per account, 14 days of EC2 ($10 + $2 "EC2 - Other", one product code),
+    // S3 ($2.50) and tax ($1).
+    let costs = dataset.table(Table::Costs).unwrap().collect().unwrap();
+    assert_eq!(costs.height(), 2 * 14 * 3, "{costs}");
+    let total = |column: &str| costs.column(column).unwrap().f64().unwrap().sum().unwrap();
+    assert_eq!(total("unblended_cost"), 2.0 * 14.0 * 15.5);
+    assert_eq!(total("amortized_cost"), 2.0 * 14.0 * 13.5);
+    let mut services = strings(&dataset, Table::Costs, "service");
+    services.dedup();
+    assert_eq!(services, ["AmazonEC2", "AmazonS3", "Tax"]);
+    let mut billed_accounts = strings(&dataset, Table::Costs, "account_id");
+    billed_accounts.dedup();
+    assert_eq!(billed_accounts, accounts);
 
     assert_eq!(strings(&dataset, Table::Instances, "instance_id"), planted.ids("instances"));
     let stopped = dataset.table(Table::Instances).unwrap().filter(col("state").eq(lit("stopped"))).collect().unwrap();
@@ -278,19 +300,30 @@ fn collect_reads_every_account_and_region_and_the_analysis_finds_the_planted_was
         assert!(series(&dataset, &id, "CPUUtilization", "Maximum").iter().all(|v| *v == 70.0), "{id}");
         assert!(series(&dataset, &id, "mem_used_percent", "Maximum").is_empty(), "{id} has no agent");
     }
+    // Target health: the ALB's target groups added up (1 + 2 healthy), the zonal series not counted again;
+    // the classic load balancer's own series.
+    let balancers = dataset.table(Table::LoadBalancers).unwrap().filter(col("lb_type").eq(lit("application")));
+    let arns = balancers.collect().unwrap().column("load_balancer_arn").unwrap().str().unwrap().clone();
+    for arn in arns.iter().flatten() {
+        let suffix = arn.split_once(":loadbalancer/").unwrap().1;
+        assert_eq!(series(&dataset, suffix, "HealthyHostCount", "Maximum"), vec![3.0; 72], "{suffix}");
+        assert_eq!(series(&dataset, suffix, "UnHealthyHostCount", "Maximum"), vec![0.0; 72], "{suffix}");
+    }
+    assert_eq!(series(&dataset, "checkout-legacy", "HealthyHostCount", "Maximum"), vec![0.0; 72]);
     // The raw replies are kept as dumps that `costwise import` reads.
     for account in &accounts {
         for region in REGIONS {
             assert!(dumps.join(account).join(region).join("describe-volumes.json").is_file());
             assert!(dumps.join(account).join(region).join("get-metric-data.json").is_file());
         }
+        assert!(dumps.join(account).join("get-cost-and-usage.json").is_file());
     }
     let reimported = dir.path().join("reimported");
     let import =
         common::costwise(&["import", dumps.to_str().unwrap(), "--out", reimported.to_str().unwrap()], dir.path());
     assert_eq!(import.status.code(), Some(0), "{}", common::stderr(&import));
     let again = Dataset::open(&reimported).unwrap();
-    for table in [Table::Instances, Table::Volumes, Table::Metrics] {
+    for table in [Table::Instances, Table::Volumes, Table::Metrics, Table::Costs] {
         let (a, b) = (dataset.table(table).unwrap().collect().unwrap(), again.table(table).unwrap().collect().unwrap());
         assert!(a.equals_missing(&b), "{table} differs after re-importing the kept dumps");
     }
@@ -309,13 +342,25 @@ fn collect_reads_every_account_and_region_and_the_analysis_finds_the_planted_was
     assert!(idle_ips.iter().all(|id| planted_ips.contains(id)), "idle IPs {idle_ips:?}, planted {planted_ips:?}");
     // The metrics make the utilization rules work: the oversized instances, and only they, are downsized.
     assert_eq!(found(&analysis, "ec2-rightsizing"), planted.ids("oversized"));
+    // Cost Explorer's spend feeds the overview, and the report says what it cannot do.
+    let by_service: Vec<(&str, f64)> = analysis["spend"]["by_service"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["key"].as_str().unwrap(), s["cost"].as_f64().unwrap()))
+        .collect();
+    assert_eq!(by_service, [("AmazonEC2", 2.0 * 14.0 * 10.0), ("AmazonS3", 70.0), ("Tax", 28.0)]);
+    let limitations = analysis["coverage"]["limitations"].as_array().unwrap();
+    assert!(limitations[0].as_str().unwrap().contains("resource-level findings are limited"), "{limitations:?}");
 }
 
 /// What the proxy does with a request it matches.
 #[derive(Clone, Copy)]
 enum Fault {
-    /// Answers with this status line, and an error document in the service's protocol.
+    /// Answers with this status line, and an error document in the service's protocol (XML).
     Error { status: &'static str, code: &'static str, sts: bool },
+    /// Answers with this status line and an error document of the JSON protocols (Cost Explorer).
+    JsonError { status: &'static str, code: &'static str },
     /// Never answers (until the client gives up).
     Hang,
     /// Answers 200 with a recorded reply (fixtures/aws-replay/), for calls moto does not implement.
@@ -456,6 +501,15 @@ fn relay(mut client: TcpStream, upstream: u16, rules: &[Rule]) -> std::io::Resul
                     reply.len()
                 )?;
             }
+            Fault::JsonError { status, code } => {
+                let json = format!("{{\"__type\":\"{code}\",\"Message\":\"injected by the test proxy\"}}");
+                write!(
+                    client,
+                    "HTTP/1.1 {status}\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\n\
+                     Connection: close\r\n\r\n{json}",
+                    json.len()
+                )?;
+            }
             Fault::Error { status, code, sts } => {
                 let message = format!("injected by the test proxy for {} {}", rule.scope.join(" "), rule.body);
                 let xml = if sts {
@@ -510,6 +564,13 @@ const FAULTS: &[Rule] = &[
     },
     // A call that never answers.
     Rule { scope: &["/eu-west-1/monitoring/"], request: &[], body: "Action=GetMetricData", fault: Fault::Hang },
+    // Cost Explorer denied to the management account's own credentials (the member's assumed role may).
+    Rule {
+        scope: &["Credential=testing/", "/us-east-1/ce/"],
+        request: &[],
+        body: "",
+        fault: Fault::JsonError { status: "400 Bad Request", code: "AccessDeniedException" },
+    },
 ];
 
 #[test]
@@ -536,6 +597,7 @@ fn failing_calls_are_gaps_and_everything_else_is_kept() {
         format!("warning: not collected: {member} eu-west-1: ec2:DescribeVolumes failed: UnauthorizedOperation"),
         format!("warning: not collected: {MANAGEMENT} us-east-1: ec2:DescribeSnapshots failed: RequestLimitExceeded"),
         format!("warning: not collected: {member} eu-west-1: cloudwatch:GetMetricData failed:"),
+        format!("warning: not collected: {MANAGEMENT} -: ce:GetCostAndUsage failed: AccessDeniedException"),
     ] {
         assert!(stderr.contains(&expected), "{expected}\nnot in\n{stderr}");
     }
@@ -554,7 +616,11 @@ fn failing_calls_are_gaps_and_everything_else_is_kept() {
         let timeout = &gap(account, Some("eu-west-1"), Some(Table::Metrics)).reason;
         assert!(timeout.to_ascii_lowercase().contains("timeout"), "{timeout}");
     }
-    // Everything else from both accounts is there.
+    assert!(gap(MANAGEMENT, None, Some(Table::Costs)).reason.contains("AccessDeniedException"));
+    // Everything else from both accounts is there: the member's billing too.
+    let mut billed = strings(&dataset, Table::Costs, "account_id");
+    billed.dedup();
+    assert_eq!(billed, std::slice::from_ref(&member));
     let volumes = strings(&dataset, Table::Volumes, "volume_id");
     assert!(planted.ids_in(&["us-east-1"], "gp2_volume").iter().all(|id| volumes.contains(id)), "{volumes:?}");
     assert!(planted.ids_in(&["eu-west-1"], "gp2_volume").iter().all(|id| !volumes.contains(id)), "{volumes:?}");
@@ -591,7 +657,8 @@ fn failing_calls_are_gaps_and_everything_else_is_kept() {
 #[test]
 fn costwise_run_collects_at_every_run_and_replaces_the_kept_dumps() {
     let moto = Moto::start();
-    let planted = moto.populate();
+    let cur = root().join("fixtures/ingest/billing/cur2.parquet");
+    let planted = moto.populate_with(&["--cur", cur.to_str().unwrap()]);
     let endpoint = format!("http://127.0.0.1:{}", proxy(moto.port, RECORDED.to_vec()));
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("costwise.toml");
@@ -599,7 +666,7 @@ fn costwise_run_collects_at_every_run_and_replaces_the_kept_dumps() {
         &config,
         format!(
             "[source]\nsnapshot = \"snapshot\"\n\n[collect]\nregions = [\"us-east-1\"]\nendpoint-url = \"{endpoint}\"\n\
-             keep-dumps = \"dumps\"\n\n[report]\ndir = \"reports\"\n"
+             keep-dumps = \"dumps\"\ncur = \"s3://billing-exports/cur/costwise\"\n\n[report]\ndir = \"reports\"\n"
         ),
     )
     .unwrap();
@@ -611,6 +678,9 @@ fn costwise_run_collects_at_every_run_and_replaces_the_kept_dumps() {
         let stderr = common::stderr(&output);
         assert_eq!(output.status.code(), Some(0), "run {run}: {stderr}");
         assert!(stderr.contains(&format!("Collected 1 account(s) ({MANAGEMENT}) in 1 region(s)")), "{stderr}");
+        // The export's newest delivery of last month, not the older one or the month outside the lookback
+        // (both unreadable on purpose), and no Cost Explorer.
+        assert!(stderr.contains("0 Cost Explorer request(s), 1 billing export file(s)"), "{stderr}");
         let page = PathBuf::from(common::stdout(&output).trim());
         let record: Value =
             serde_json::from_slice(&std::fs::read(page.parent().unwrap().join("run.json")).unwrap()).unwrap();
@@ -627,6 +697,20 @@ fn costwise_run_collects_at_every_run_and_replaces_the_kept_dumps() {
         .collect();
     expected.sort();
     assert_eq!(instances, expected, "the credentials' account, the configured region");
+    let billing: Vec<_> = dataset.manifest().source.inputs.iter().filter(|i| i.format.starts_with("CUR")).collect();
+    assert_eq!(billing.len(), 1, "{billing:?}");
+    assert!(billing[0].path.starts_with("s3://billing-exports/cur/costwise/data/BILLING_PERIOD="), "{billing:?}");
+    assert!(billing[0].path.ends_with("/20000102T0000-new/costwise-00001.snappy.parquet"), "{billing:?}");
+    assert_eq!((billing[0].format.as_str(), billing[0].rows), ("CUR 2.0 (Parquet)", 16));
+    assert_eq!(dataset.table(Table::Costs).unwrap().collect().unwrap().height(), 16);
+    assert!(
+        std::fs::read_dir(dir.path()).unwrap().all(|e| !e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .starts_with(".costwise-billing")),
+        "the downloaded export is removed"
+    );
     assert!(dir.path().join("dumps/.costwise-dumps").is_file(), "the second run replaced the first run's dumps");
     assert!(dir.path().join(format!("dumps/{MANAGEMENT}/us-east-1/get-metric-data.json")).is_file());
 }

@@ -121,3 +121,45 @@ fn s3_inventory_reports_import_end_to_end_and_orc_is_refused() {
     assert!(err.starts_with("error: ") && err.contains("manifest.json") && err.contains("ORC"), "{err}");
     assert_eq!(err.lines().count(), 1, "one line: {err}");
 }
+
+/// Cost Explorer replies are billing without line items: imported alone they feed the spend overview and the
+/// analysis says findings are limited; imported with a billing export they are refused (the same spend twice).
+#[test]
+fn cost_explorer_dumps_are_billing_without_line_items() {
+    let dir = tempfile::tempdir().unwrap();
+    let account = dir.path().join("dumps/111111111111");
+    std::fs::create_dir_all(&account).unwrap();
+    let day = |start: &str, end: &str| {
+        serde_json::json!({"TimePeriod": {"Start": start, "End": end}, "Groups": [
+            {"Keys": ["Amazon Elastic Compute Cloud - Compute", "us-east-1"],
+             "Metrics": {"UnblendedCost": {"Amount": "24", "Unit": "USD"}, "AmortizedCost": {"Amount": "20", "Unit": "USD"}}}
+        ]})
+    };
+    let reply = serde_json::json!({
+        "GroupDefinitions": [{"Type": "DIMENSION", "Key": "SERVICE"}, {"Type": "DIMENSION", "Key": "REGION"}],
+        "ResultsByTime": [day("2026-11-01", "2026-11-02"), day("2026-11-02", "2026-11-03")]
+    });
+    std::fs::write(account.join("get-cost-and-usage.json"), reply.to_string()).unwrap();
+
+    let snapshot = dir.path().join("snap");
+    let dumps = dir.path().join("dumps");
+    let out = costwise(&["import", "--out", snapshot.to_str().unwrap(), dumps.to_str().unwrap()]);
+    assert!(out.status.success(), "import failed: {}", text(&out.stderr));
+    let manifest: Value =
+        serde_json::from_str(&std::fs::read_to_string(snapshot.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["tables"]["costs"]["rows"], 2);
+    let out = costwise(&["analyze", "--snapshot", snapshot.to_str().unwrap(), "--format", "json"]);
+    let analysis: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(analysis["spend"]["by_service"][0]["key"], "AmazonEC2");
+    assert_eq!(analysis["spend"]["by_service"][0]["cost"], 40.0, "amortized, two days");
+    let limitations = analysis["coverage"]["limitations"].as_array().unwrap();
+    assert!(limitations[0].as_str().unwrap().contains("Cost Explorer"), "{limitations:?}");
+
+    let cur = fixtures().join("billing/cur2.parquet");
+    let both = dir.path().join("both");
+    let out = costwise(&["import", "--out", both.to_str().unwrap(), cur.to_str().unwrap(), dumps.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("get-cost-and-usage.json") && stderr.contains("count the same spend twice"), "{stderr}");
+    assert!(!both.exists(), "nothing is written");
+}

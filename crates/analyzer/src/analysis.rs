@@ -16,7 +16,8 @@ use crate::billed::BilledCosts;
 use crate::config::{Config, Exclusions};
 use crate::error::Result;
 use crate::finding::{Category, Finding};
-use crate::manifest::{Account, DataGap, Period};
+use crate::ingest::cost_explorer::COST_AND_USAGE_COMMAND;
+use crate::manifest::{Account, DataGap, Manifest, Period, TableStatus};
 use crate::prices::{CATALOG_AS_OF, CATALOG_REGION, PriceBook};
 use crate::rules::{Context, NotEnoughData, RuleError, RuleSpec, registry};
 use crate::spend::SpendOverview;
@@ -74,6 +75,9 @@ pub struct Coverage {
     pub missing_tables: BTreeMap<Table, String>,
     /// Known holes.
     pub data_gaps: Vec<DataGap>,
+    /// What the kind of data read cannot support, so what the findings leave out (billing from Cost Explorer
+    /// has no line items); empty when nothing limits them.
+    pub limitations: Vec<String>,
     /// Where default prices come from.
     pub price_catalog: String,
 }
@@ -296,6 +300,7 @@ fn analyze_with(dataset: &Dataset, config: &Config, rule_specs: &[RuleSpec]) -> 
             tables,
             missing_tables,
             data_gaps: manifest.data_gaps.clone(),
+            limitations: limitations(manifest),
             price_catalog: format!("{CATALOG_REGION} list prices ({CATALOG_AS_OF}), bundled"),
         },
         totals: Totals {
@@ -323,15 +328,35 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "unknown panic".into())
 }
 
-fn table_coverage(manifest: &crate::manifest::Manifest) -> (BTreeMap<Table, u64>, BTreeMap<Table, String>) {
+/// What the inputs' kinds cannot support. Billing read from Cost Explorer is cost per day, service, account and
+/// region: enough for the spend overview, not for a resource's billed cost or commitment usage.
+fn limitations(manifest: &Manifest) -> Vec<String> {
+    let from_cost_explorer = manifest.source.inputs.iter().any(|i| i.format == COST_AND_USAGE_COMMAND);
+    if from_cost_explorer
+        && manifest.tables.get(&Table::Costs).is_some_and(|s| matches!(s, TableStatus::Present { .. }))
+    {
+        vec![
+            "Billing comes from Cost Explorer (daily cost by service, account and region), not a Cost and Usage \
+             Report: resource-level findings are limited. Findings are priced at list prices, not at what each \
+             resource was billed, and reserved-instance and savings-plan usage cannot be measured, so commitment \
+             purchases and underused commitments are not assessed. Configure the CUR 2.0 export (`costwise \
+             collect --cur s3://bucket/prefix`) for the full analysis."
+                .to_owned(),
+        ]
+    } else {
+        Vec::new()
+    }
+}
+
+fn table_coverage(manifest: &Manifest) -> (BTreeMap<Table, u64>, BTreeMap<Table, String>) {
     let mut present = BTreeMap::new();
     let mut absent = BTreeMap::new();
     for (table, status) in &manifest.tables {
         match status {
-            crate::manifest::TableStatus::Present { rows } => {
+            TableStatus::Present { rows } => {
                 present.insert(*table, *rows);
             }
-            crate::manifest::TableStatus::Absent { reason } => {
+            TableStatus::Absent { reason } => {
                 absent.insert(*table, reason.clone());
             }
         }

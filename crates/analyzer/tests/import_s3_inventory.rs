@@ -67,6 +67,7 @@ fn options() -> ImportOptions {
         description: Some("test".into()),
         kind: costwise_analyzer::manifest::SourceKind::Import,
         gaps: Vec::new(),
+        origins: Vec::new(),
     }
 }
 

@@ -1142,6 +1142,7 @@ fn imported_lifecycle_rules_reach_the_storage_rules() {
             description: None,
             kind: costwise_analyzer::manifest::SourceKind::Import,
             gaps: Vec::new(),
+            origins: Vec::new(),
         };
         import(&[inventory.path().to_path_buf(), cli], &out, &options).unwrap();
         let analysis = analyze(&Dataset::open(&out).unwrap(), &Config::default()).unwrap();

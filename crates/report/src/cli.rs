@@ -154,8 +154,15 @@ pub struct CollectArgs {
     /// previous content is replaced).
     #[arg(long, value_name = "DIR")]
     keep_dumps: Option<PathBuf>,
-    /// Also import these files or directories into the snapshot: billing exports (CUR 2.0, legacy CUR, FOCUS)
-    /// until the collector fetches them itself.
+    /// The CUR 2.0 (or legacy CUR, or FOCUS) export's S3 location, s3://bucket/prefix: the billing periods in
+    /// the lookback are downloaded and imported [default: Cost Explorer, daily by service and region].
+    #[arg(long, value_name = "S3URL")]
+    cur: Option<costwise_analyzer::collect::ExportLocation>,
+    /// Without --cur, do not read Cost Explorer ($0.01 per request): the snapshot then has no billing.
+    #[arg(long)]
+    no_cost_explorer: bool,
+    /// Also import these files or directories into the snapshot (billing exports already downloaded: CUR 2.0,
+    /// legacy CUR, FOCUS); Cost Explorer is then not read.
     #[arg(long = "import", value_name = "PATH")]
     also_import: Vec<PathBuf>,
 }
@@ -628,7 +635,7 @@ fn run_import(args: &ImportArgs, quiet: bool) -> anyhow::Result<Outcome> {
 
 #[cfg(feature = "aws")]
 fn run_collect(args: &CollectArgs, quiet: bool) -> anyhow::Result<Outcome> {
-    use costwise_analyzer::collect::{Accounts, CollectOptions};
+    use costwise_analyzer::collect::{Accounts, Billing, CollectOptions};
     let now = chrono::Utc::now().naive_utc();
     if let Some(bad) = args.accounts.iter().flatten().find(|a| a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()))
     {
@@ -652,7 +659,12 @@ fn run_collect(args: &CollectArgs, quiet: bool) -> anyhow::Result<Outcome> {
         attempt_timeout: std::time::Duration::from_secs(args.timeout),
         created_at: now.with_nanosecond(0).unwrap_or(now),
         keep_dumps: args.keep_dumps.clone(),
+        billing: Billing::choose(args.cur.clone(), !args.no_cost_explorer, !args.also_import.is_empty()),
         also_import: args.also_import.clone(),
+        progress: (!quiet).then(|| {
+            std::sync::Arc::new(crate::progress::CollectProgress::on_stderr())
+                as std::sync::Arc<dyn costwise_analyzer::collect::Progress>
+        }),
     };
     let outcome = collect_snapshot(&args.out, &options, quiet)?;
     print_stdout(&format!("{}\n", args.out.display()))?;
@@ -678,13 +690,18 @@ pub(crate) fn collect_snapshot(
     }
     if !quiet {
         eprintln!(
-            "Collected {} account(s) ({}) in {} region(s) with {} API request(s), {} CloudWatch metric(s): \
-             ${:.2} of API charges{}",
+            "Collected {} account(s) ({}) in {} region(s) with {} API request(s), {} CloudWatch metric(s), {} Cost \
+             Explorer request(s){}: ${:.2} of API charges{}",
             summary.accounts.len(),
             summary.accounts.join(", "),
             summary.regions.len(),
             summary.requests,
             summary.metrics_requested,
+            summary.cost_explorer_requests,
+            match summary.export_files {
+                0 => String::new(),
+                n => format!(", {n} billing export file(s)"),
+            },
             summary.api_cost(),
             if summary.gaps.is_empty() {
                 String::new()
@@ -717,6 +734,7 @@ pub(crate) fn import_snapshot(
         description,
         kind: costwise_analyzer::manifest::SourceKind::Import,
         gaps: Vec::new(),
+        origins: Vec::new(),
     };
     let summary = import(inputs, out, &options)?;
     for path in &summary.ignored {

@@ -39,6 +39,8 @@ pub mod html;
 pub mod json;
 pub mod lock;
 pub mod output;
+#[cfg(feature = "aws")]
+pub mod progress;
 pub mod rule_doc;
 pub mod scheduled;
 pub mod send;

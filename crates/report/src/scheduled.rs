@@ -214,7 +214,11 @@ fn collect_source(
         created_at: chrono::Timelike::with_nanosecond(&now, 0).unwrap_or(now),
         lookback_days: collect.lookback_days.unwrap_or(aws::DEFAULT_LOOKBACK_DAYS),
         keep_dumps: collect.keep_dumps.clone(),
+        billing: aws::Billing::choose(collect.cur.clone(), collect.cost_explorer, !source.import.is_empty()),
         also_import: source.import.clone(),
+        progress: (!quiet).then(|| {
+            std::sync::Arc::new(crate::progress::CollectProgress::on_stderr()) as std::sync::Arc<dyn aws::Progress>
+        }),
     };
     cli::collect_snapshot(&source.snapshot, &options, quiet)
 }

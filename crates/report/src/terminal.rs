@@ -89,6 +89,10 @@ pub fn render(view: &ReportView) -> String {
             let _ = writeln!(out, "  {}: {}", failure.rule, failure.message);
         }
     }
+    for limitation in &view.coverage.limitations {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "Limited: {limitation}");
+    }
     if !view.not_enough_data.is_empty() {
         let _ = writeln!(out);
         let _ = writeln!(out, "Not enough data: {}", view.not_enough_data_summary);

@@ -365,6 +365,8 @@ pub struct CoverageView {
     pub missing: Vec<TableRow>,
     /// Known holes in the data.
     pub data_gaps: Vec<String>,
+    /// What the kind of data cannot support (billing from Cost Explorer), shown as a banner.
+    pub limitations: Vec<String>,
     /// Where the findings' prices came from: one row per origin (`billed in your CUR`), most findings first.
     pub price_sources: Vec<PriceSourceRow>,
     /// `14 resources could not be judged for lack of data (see "Not enough data")`, or empty.
@@ -591,6 +593,7 @@ impl ReportView {
                         if scope.is_empty() { g.reason.clone() } else { format!("{}: {}", scope.join(", "), g.reason) }
                     })
                     .collect(),
+                limitations: analysis.coverage.limitations.clone(),
                 price_sources: price_sources(analysis),
                 skipped: match analysis.not_enough_data.len() {
                     0 => String::new(),

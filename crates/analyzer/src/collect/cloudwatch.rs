@@ -77,8 +77,15 @@ pub const APPLICATION_LB_METRICS: [(&str, &str); 1] = [("RequestCount", "Sum")];
 /// Network load balancer metrics (`AWS/NetworkELB`, dimension `LoadBalancer`).
 pub const NETWORK_LB_METRICS: [(&str, &str); 2] = [("NewFlowCount", "Sum"), ("ProcessedBytes", "Sum")];
 
-/// Classic load balancer metrics (`AWS/ELB`, dimension `LoadBalancerName`).
-pub const CLASSIC_LB_METRICS: [(&str, &str); 1] = [("RequestCount", "Sum")];
+/// Classic load balancer metrics (`AWS/ELB`, dimension `LoadBalancerName`): traffic and target health.
+pub const CLASSIC_LB_METRICS: [(&str, &str); 3] =
+    [("RequestCount", "Sum"), ("HealthyHostCount", "Maximum"), ("UnHealthyHostCount", "Maximum")];
+
+/// Target health of application and network load balancers, published per target group (dimensions
+/// `TargetGroup` and `LoadBalancer`): the target groups are found with `ListMetrics`, and the importer adds
+/// their series up per load balancer.
+pub const TARGET_HEALTH_METRICS: [(&str, &str); 2] =
+    [("HealthyHostCount", "Maximum"), ("UnHealthyHostCount", "Maximum")];
 
 /// The CloudWatch agent's memory metric (`CWAgent`), read where the agent publishes it.
 pub const AGENT_METRICS: [(&str, &str); 2] = [("mem_used_percent", "Average"), ("mem_used_percent", "Maximum")];
@@ -223,6 +230,24 @@ pub(super) async fn fetch(
             if dimension(&metric, "InstanceId").is_some_and(|id| resources.instances.contains(id)) {
                 for (_, stat) in AGENT_METRICS {
                     metrics.push((metric.clone(), stat));
+                }
+            }
+        }
+    }
+    for (namespace, balancers) in
+        [("AWS/ApplicationELB", &resources.application_lbs), ("AWS/NetworkELB", &resources.network_lbs)]
+    {
+        if balancers.is_empty() {
+            continue;
+        }
+        for (name, stat) in TARGET_HEALTH_METRICS {
+            let (listed, pages) = listed_metrics(client, namespace, Some(name)).await?;
+            requests += pages;
+            for metric in listed {
+                let per_target_group = metric.dimensions().len() == 2 && dimension(&metric, "TargetGroup").is_some();
+                let balancer = dimension(&metric, "LoadBalancer");
+                if per_target_group && balancer.is_some_and(|b| balancers.contains(b)) {
+                    metrics.push((metric, stat));
                 }
             }
         }

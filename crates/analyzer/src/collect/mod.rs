@@ -19,8 +19,9 @@
 //! in each; every enabled region of each account (or the ones given); the
 //! inventory of [`CALLS`] (EC2, EBS, launch templates, reserved instances,
 //! load balancers, savings plans, S3 buckets and their settings) and the
-//! CloudWatch metrics of what it found. Billing (the CUR from S3, Cost
-//! Explorer) is not collected yet: `docs/collect.md` lists what is not read.
+//! CloudWatch metrics of what it found; and billing: the CUR 2.0 export from
+//! its S3 bucket, or, without one, Cost Explorer's daily cost by service and
+//! region ([`Billing`]). `docs/collect.md` lists what is not read.
 
 /// Every page of a paginated SDK request, or the first error: the SDK's
 /// paginators share no trait to write this as a function over.
@@ -30,6 +31,7 @@ macro_rules! every_page {
     };
 }
 
+mod billing;
 mod cli_json;
 mod cloudwatch;
 mod ec2;
@@ -52,6 +54,9 @@ use crate::ingest::aws_cli::CliScope;
 use crate::ingest::{ImportOptions, ImportSummary, import};
 use crate::manifest::{DataGap, SourceKind};
 use crate::schema::Table;
+
+pub use crate::ingest::export::ExportLocation;
+pub use billing::DOLLARS_PER_COST_EXPLORER_REQUEST;
 
 /// Which accounts to collect.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,9 +103,62 @@ pub struct CollectOptions {
     /// Where to keep the raw API responses (as AWS CLI JSON), replacing what a previous collection left there;
     /// `None` keeps them only until the import is done.
     pub keep_dumps: Option<PathBuf>,
-    /// Files or directories imported into the same snapshot (billing exports: the CUR or FOCUS files the
-    /// collector does not fetch itself), as `costwise import` would.
+    /// Where the billing comes from.
+    pub billing: Billing,
+    /// Files or directories imported into the same snapshot (billing exports already downloaded), as
+    /// `costwise import` would.
     pub also_import: Vec<PathBuf>,
+    /// Told about every phase and every call as it finishes (the binary draws progress bars); `None` is silent.
+    pub progress: Option<Arc<dyn Progress>>,
+}
+
+/// Where a collection reports its progress as it goes. Calls come from the collection's tasks, in the order
+/// they finish.
+pub trait Progress: Send + Sync {
+    /// A phase begins (`inventory`, `bucket settings`, `metrics`, `billing`) with `steps` calls to make.
+    fn phase(&self, name: &'static str, steps: usize);
+    /// One step of the current phase finished: its account, region (none for account-wide calls), what it was
+    /// (`ec2:DescribeVolumes`), and whether it failed (it is then a gap).
+    fn step(&self, account: &str, region: Option<&str>, what: &str, failed: bool);
+}
+
+impl std::fmt::Debug for dyn Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Progress")
+    }
+}
+
+/// Progress nobody watches.
+struct Silent;
+
+impl Progress for Silent {
+    fn phase(&self, _: &'static str, _: usize) {}
+    fn step(&self, _: &str, _: Option<&str>, _: &str, _: bool) {}
+}
+
+/// Where a collection's billing data comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Billing {
+    /// The CUR 2.0 (or legacy CUR, or FOCUS) export delivered to this S3 location, read with the credentials'
+    /// own account: the periods overlapping the lookback are downloaded and imported like files.
+    Export(ExportLocation),
+    /// Cost Explorer `GetCostAndUsage`, daily by service and region, one query per account ($0.01 per
+    /// request): enough for the spend overview, not for resource-level billing.
+    CostExplorer,
+    /// No billing read by the collector (it comes with [`CollectOptions::also_import`], or is not wanted).
+    None,
+}
+
+impl Billing {
+    /// The billing a user's choices mean: the export when one is named; else Cost Explorer, unless it is
+    /// turned off or billing files are imported alongside (they would count the same spend twice).
+    pub fn choose(export: Option<ExportLocation>, cost_explorer: bool, importing_files: bool) -> Billing {
+        match export {
+            Some(location) => Billing::Export(location),
+            None if cost_explorer && !importing_files => Billing::CostExplorer,
+            None => Billing::None,
+        }
+    }
 }
 
 /// The role name assumed in other accounts unless told otherwise.
@@ -130,13 +188,19 @@ pub struct CollectSummary {
     pub requests: usize,
     /// Metrics requested from CloudWatch `GetMetricData`, which bills per metric.
     pub metrics_requested: usize,
+    /// Cost Explorer requests made, each billed.
+    pub cost_explorer_requests: usize,
+    /// Billing export files downloaded from S3.
+    pub export_files: usize,
 }
 
 impl CollectSummary {
-    /// What the collection's own API calls cost, in USD: `GetMetricData` at $0.01 per 1,000 metrics; the
-    /// `Describe*`/`List*`/`Get*` calls made are free.
+    /// What the collection's own API calls cost, in USD: `GetMetricData` at $0.01 per 1,000 metrics and
+    /// Cost Explorer at $0.01 per request; the `Describe*`/`List*`/`Get*` calls made are free (S3 `GetObject`
+    /// of the export costs fractions of a cent and its transfer within a region nothing).
     pub fn api_cost(&self) -> f64 {
         self.metrics_requested as f64 * cloudwatch::DOLLARS_PER_METRIC
+            + self.cost_explorer_requests as f64 * DOLLARS_PER_COST_EXPLORER_REQUEST
     }
 }
 
@@ -256,7 +320,7 @@ impl Clients {
 /// Every other action the collector can call: identity and regions per account, the metrics per region,
 /// and the organization's accounts. `sts:AssumeRole` is not here: it is allowed on the collector's own
 /// identity, not in the read-only role (see `docs/collect.md`).
-pub const OTHER_ACTIONS: [&str; 10] = [
+pub const OTHER_ACTIONS: [&str; 13] = [
     "sts:GetCallerIdentity",
     s3::LOCATION_ACTION,
     s3::BUCKET_CALLS[0].action,
@@ -267,6 +331,9 @@ pub const OTHER_ACTIONS: [&str; 10] = [
     cloudwatch::ACTIONS[0],
     cloudwatch::ACTIONS[1],
     "organizations:ListAccounts",
+    billing::COST_EXPLORER_ACTION,
+    billing::EXPORT_ACTIONS[0],
+    billing::EXPORT_ACTIONS[1],
 ];
 
 /// Collects a snapshot into `out` (replaced atomically, like `costwise import`).
@@ -294,7 +361,17 @@ pub fn collect(out: &Path, options: &CollectOptions) -> Result<CollectSummary> {
         .prefix(".costwise-dumps-")
         .tempdir_in(&staging_parent)
         .map_err(|e| Error::io(&staging_parent, e))?;
-    let collected = runtime.block_on(collect_dumps(staging.path(), options))?;
+    // The export's files can be large: they go next to the snapshot, not to a temporary file system.
+    let billing_parent = match out.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(billing_parent).map_err(|e| Error::io(billing_parent, e))?;
+    let billing_dir = tempfile::Builder::new()
+        .prefix(".costwise-billing-")
+        .tempdir_in(billing_parent)
+        .map_err(|e| Error::io(billing_parent, e))?;
+    let collected = runtime.block_on(collect_dumps(staging.path(), billing_dir.path(), options))?;
     let import_options = ImportOptions {
         scope: CliScope::default(),
         created_at: options.created_at,
@@ -305,8 +382,15 @@ pub fn collect(out: &Path, options: &CollectOptions) -> Result<CollectSummary> {
         )),
         kind: SourceKind::Collect,
         gaps: collected.gaps.clone(),
+        origins: match &options.billing {
+            Billing::Export(location) => vec![(billing_dir.path().to_path_buf(), location.to_string())],
+            _ => Vec::new(),
+        },
     };
     let mut inputs = vec![staging.path().to_path_buf()];
+    if collected.export_files > 0 {
+        inputs.push(billing_dir.path().to_path_buf());
+    }
     inputs.extend(options.also_import.iter().cloned());
     let import = import(&inputs, out, &import_options)?;
     if let Some(keep) = &options.keep_dumps {
@@ -319,6 +403,8 @@ pub fn collect(out: &Path, options: &CollectOptions) -> Result<CollectSummary> {
         gaps: collected.gaps,
         requests: collected.requests,
         metrics_requested: collected.metrics_requested,
+        cost_explorer_requests: collected.cost_explorer_requests,
+        export_files: collected.export_files,
     })
 }
 
@@ -361,6 +447,8 @@ struct Collected {
     gaps: Vec<DataGap>,
     requests: usize,
     metrics_requested: usize,
+    cost_explorer_requests: usize,
+    export_files: usize,
 }
 
 impl Collected {
@@ -492,7 +580,7 @@ async fn regions_of(
     Ok((names, 1))
 }
 
-async fn collect_dumps(dir: &Path, options: &CollectOptions) -> Result<Collected> {
+async fn collect_dumps(dir: &Path, billing_dir: &Path, options: &CollectOptions) -> Result<Collected> {
     let base = sdk_config(options).await;
     let caller = account_of(&base)
         .await
@@ -539,6 +627,7 @@ async fn collect_dumps(dir: &Path, options: &CollectOptions) -> Result<Collected
         return Err(Error::Collect(format!("no account could be read: {}", reasons.join("; "))));
     }
     tracing::info!(accounts = targets.len(), "collecting");
+    let progress: Arc<dyn Progress> = options.progress.clone().unwrap_or_else(|| Arc::new(Silent));
 
     let limit = Arc::new(tokio::sync::Semaphore::new(options.concurrency.max(1)));
     let mut documents: BTreeMap<(String, String), BTreeMap<&'static str, Value>> = BTreeMap::new();
@@ -567,9 +656,11 @@ async fn collect_dumps(dir: &Path, options: &CollectOptions) -> Result<Collected
             }
         }
     }
+    progress.phase("inventory", tasks.len());
     while let Some(joined) = tasks.join_next().await {
         let (call, account, region, result) =
             joined.map_err(|e| Error::Collect(format!("a collection task died: {e}")))?;
+        progress.step(&account, region.as_deref(), call.action, result.is_err());
         match result {
             Ok(Fetched { document, pages }) => {
                 collected.requests += pages;
@@ -609,9 +700,11 @@ async fn collect_dumps(dir: &Path, options: &CollectOptions) -> Result<Collected
             }
         }
     }
+    progress.phase("bucket settings", bucket_tasks.len());
     while let Some(joined) = bucket_tasks.join_next().await {
         let (call, account, region, bucket, result) =
             joined.map_err(|e| Error::Collect(format!("a collection task died: {e}")))?;
+        progress.step(&account, Some(&region), &format!("{} {bucket}", call.action), result.is_err());
         collected.requests += 1;
         match result {
             Ok(Fetched { document, .. }) => {
@@ -645,8 +738,10 @@ async fn collect_dumps(dir: &Path, options: &CollectOptions) -> Result<Collected
             });
         }
     }
+    progress.phase("metrics", metric_tasks.len());
     while let Some(joined) = metric_tasks.join_next().await {
         let (account, region, result) = joined.map_err(|e| Error::Collect(format!("a collection task died: {e}")))?;
+        progress.step(&account, Some(&region), cloudwatch::ACTIONS[1], result.is_err());
         match result {
             Ok(metrics) => {
                 collected.requests += metrics.requests;
@@ -661,6 +756,8 @@ async fn collect_dumps(dir: &Path, options: &CollectOptions) -> Result<Collected
         }
     }
 
+    collect_billing(&base, &caller, &targets, billing_dir, dir, options, progress.as_ref(), &mut collected).await?;
+
     collected.gaps.sort_by(|a, b| (&a.account_id, &a.region, &a.reason).cmp(&(&b.account_id, &b.region, &b.reason)));
     collected.accounts = targets.iter().map(|t| t.account.clone()).collect();
     let mut regions: Vec<String> = targets.iter().flat_map(|t| t.regions.iter().cloned()).collect();
@@ -668,6 +765,80 @@ async fn collect_dumps(dir: &Path, options: &CollectOptions) -> Result<Collected
     regions.dedup();
     collected.regions = regions;
     Ok(collected)
+}
+
+/// Reads the billing: the export from S3 with the caller's credentials, or each account's Cost Explorer.
+#[allow(clippy::too_many_arguments)] // One call site; a struct for it would only rename these.
+async fn collect_billing(
+    base: &aws_config::SdkConfig,
+    caller: &str,
+    targets: &[Target],
+    billing_dir: &Path,
+    dumps_dir: &Path,
+    options: &CollectOptions,
+    progress: &dyn Progress,
+    collected: &mut Collected,
+) -> Result<()> {
+    let (from, to) = billing::billing_window(options.created_at, options.lookback_days);
+    match &options.billing {
+        Billing::None => {}
+        Billing::Export(location) => {
+            progress.phase("billing", 1);
+            let global = Clients::new(base, "us-east-1").s3;
+            let downloaded = match s3::bucket_region(&global, &location.bucket).await {
+                Ok(region) => {
+                    collected.requests += 1;
+                    let client = Clients::new(base, &region).s3;
+                    billing::download_export(&client, location, from, to, billing_dir).await
+                }
+                Err(failure) => Err(failure),
+            };
+            progress.step(caller, None, &location.to_string(), downloaded.is_err());
+            match downloaded {
+                Ok((files, requests)) => {
+                    collected.requests += requests;
+                    collected.export_files = files;
+                }
+                Err(failure) => {
+                    collected.requests += 1;
+                    let reason = format!("cannot read the billing export {location}: {failure}");
+                    collected.gap(Some(Table::Costs), caller, None, reason);
+                }
+            }
+        }
+        Billing::CostExplorer => {
+            let mut tasks = tokio::task::JoinSet::new();
+            for target in targets {
+                // Cost Explorer has one endpoint, in us-east-1.
+                let config = target.config.to_builder().region(aws_config::Region::new("us-east-1")).build();
+                let client = aws_sdk_costexplorer::Client::new(&config);
+                let account = target.account.clone();
+                tasks.spawn(async move {
+                    let result = billing::cost_and_usage(&client, &account, from, to).await;
+                    (account, result)
+                });
+            }
+            progress.phase("billing", tasks.len());
+            while let Some(joined) = tasks.join_next().await {
+                let (account, result) = joined.map_err(|e| Error::Collect(format!("a collection task died: {e}")))?;
+                progress.step(&account, None, billing::COST_EXPLORER_ACTION, result.is_err());
+                match result {
+                    Ok((document, requests)) => {
+                        collected.requests += requests;
+                        collected.cost_explorer_requests += requests;
+                        let file = crate::ingest::cost_explorer::COST_AND_USAGE_DUMP;
+                        write_dump(dumps_dir, &account, None, file, &document)?;
+                    }
+                    Err(failure) => {
+                        collected.requests += 1;
+                        collected.cost_explorer_requests += 1;
+                        collected.gap(Some(Table::Costs), &account, None, failure);
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A successful call: the CLI-shaped JSON and how many pages it took.
@@ -740,6 +911,12 @@ mod tests {
             .unwrap()
             .iter()
             .inspect(|statement| assert_eq!(statement["Effect"], "Allow", "{statement}"))
+            // Reading object contents is allowed on the billing export's bucket only, never on every bucket.
+            .inspect(|statement| {
+                let reads_objects = statement["Action"].as_array().unwrap().iter().any(|a| a == "s3:GetObject");
+                let everywhere = statement["Resource"] == "*";
+                assert!(!(reads_objects && everywhere), "s3:GetObject on every bucket: {statement}");
+            })
             .flat_map(|statement| statement["Action"].as_array().unwrap())
             .map(|action| action.as_str().unwrap())
             .collect();

@@ -32,18 +32,7 @@ pub(super) async fn list_buckets(client: &Client) -> Result<Fetched, String> {
             region.to_owned()
         } else {
             requests += 1;
-            let reply = client
-                .get_bucket_location()
-                .bucket(name)
-                .send()
-                .await
-                .map_err(|e| format!("{LOCATION_ACTION} failed for bucket {name}: {}", failure(&e)))?;
-            match reply.location_constraint().map(|c| c.as_str()) {
-                // No constraint is us-east-1; `EU` is the legacy name of eu-west-1.
-                None | Some("") => "us-east-1".to_owned(),
-                Some("EU") => "eu-west-1".to_owned(),
-                Some(region) => region.to_owned(),
-            }
+            bucket_region(client, name).await?
         };
         let region = region.as_str();
         items.push(object([
@@ -53,6 +42,22 @@ pub(super) async fn list_buckets(client: &Client) -> Result<Fetched, String> {
         ]));
     }
     Ok(Fetched { document: json!({ "Buckets": items }), pages: requests })
+}
+
+/// The region of a bucket (`GetBucketLocation`).
+pub(super) async fn bucket_region(client: &Client, name: &str) -> Result<String, String> {
+    let reply = client
+        .get_bucket_location()
+        .bucket(name)
+        .send()
+        .await
+        .map_err(|e| format!("{LOCATION_ACTION} failed for bucket {name}: {}", failure(&e)))?;
+    Ok(match reply.location_constraint().map(|c| c.as_str()) {
+        // No constraint is us-east-1; `EU` is the legacy name of eu-west-1.
+        None | Some("") => "us-east-1".to_owned(),
+        Some("EU") => "eu-west-1".to_owned(),
+        Some(region) => region.to_owned(),
+    })
 }
 
 /// One per-bucket call.

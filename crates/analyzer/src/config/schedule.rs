@@ -13,8 +13,7 @@
 //! [report]
 //! dir = "/var/lib/costwise/reports"           # one sub-directory per run, plus index.html
 //!
-//! # Optionally collect from AWS at every run (`costwise collect`) into the snapshot;
-//! # `[source] import` then names the billing exports imported with it.
+//! # Optionally collect from AWS at every run (`costwise collect`) into the snapshot.
 //! [collect]
 //! accounts = ["111111111111", "222222222222"] # or organization = true; default: the credentials' account
 //! role-name = "CostwiseReadOnly"              # assumed in the other accounts
@@ -22,6 +21,7 @@
 //! # profile = "finops"                        # credentials never go here: the AWS provider chain finds them
 //! # lookback-days = 30
 //! # keep-dumps = "/var/lib/costwise/dumps"
+//! cur = "s3://billing-exports/cur/costwise"   # the CUR 2.0 export; default: Cost Explorer
 //! ```
 //!
 //! Relative paths are relative to the config file's directory, so a config
@@ -71,6 +71,10 @@ pub struct CollectConfig {
     pub lookback_days: Option<u32>,
     /// Keep the raw API replies here (replaced at every run).
     pub keep_dumps: Option<PathBuf>,
+    /// Where the CUR 2.0 export is delivered (`cur = "s3://bucket/prefix"`).
+    pub cur: Option<crate::ingest::export::ExportLocation>,
+    /// Whether to read Cost Explorer when there is no export (`cost-explorer`, default true; $0.01 per request).
+    pub cost_explorer: bool,
 }
 
 fn string_list(table: &toml::Table, key: &str, problems: &mut Vec<String>) -> Vec<String> {
@@ -108,6 +112,8 @@ impl CollectConfig {
                 "endpoint-url",
                 "lookback-days",
                 "keep-dumps",
+                "cur",
+                "cost-explorer",
             ],
             &mut problems,
         );
@@ -136,9 +142,26 @@ impl CollectConfig {
                 None
             }
         };
+        let cost_explorer = match table.get("cost-explorer") {
+            None => true,
+            Some(toml::Value::Boolean(b)) => *b,
+            Some(_) => {
+                problems.push("`cost-explorer` must be true or false".to_owned());
+                true
+            }
+        };
+        let cur = optional_string(table, "cur", &mut problems).and_then(|text| match text.parse() {
+            Ok(location) => Some(location),
+            Err(problem) => {
+                problems.push(format!("`cur`: {problem}"));
+                None
+            }
+        });
         let config = Self {
             accounts,
             organization,
+            cur,
+            cost_explorer,
             role_name: optional_string(table, "role-name", &mut problems),
             regions: string_list(table, "regions", &mut problems),
             profile: optional_string(table, "profile", &mut problems),

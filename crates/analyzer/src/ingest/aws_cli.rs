@@ -406,7 +406,7 @@ fn resolve(
 }
 
 /// A 12-digit AWS account id.
-fn is_account_id(s: &str) -> bool {
+pub(crate) fn is_account_id(s: &str) -> bool {
     s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
 }
 

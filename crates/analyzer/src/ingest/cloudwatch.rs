@@ -13,7 +13,13 @@
 //! The resource a series is about comes from the query's dimensions (the
 //! first of [`RESOURCE_DIMENSIONS`] present); S3 storage metrics carry their
 //! `StorageType` in the metric name (`BucketSizeBytes/StandardStorage`), as
-//! the `metrics` schema documents. Queries that are expressions (`Expression`)
+//! the `metrics` schema documents. Elastic Load Balancing v2 reports target
+//! health (`HealthyHostCount`, `UnHealthyHostCount`) per target group, with
+//! the `TargetGroup` and `LoadBalancer` dimensions: those series are added up
+//! per load balancer, hour and statistic, so a load balancer's healthy
+//! targets are those of all its target groups (for the `Maximum` statistic,
+//! the sum of each group's maximum: never less than the true maximum, and 0
+//! exactly when every group had none). Queries that are expressions (`Expression`)
 //! or that do not name a resource are refused: the rules could not attribute
 //! them. A result whose `StatusCode` is not `Complete` was cut short
 //! (`NextToken` not followed) and is refused, like a truncated CLI dump.
@@ -142,6 +148,12 @@ impl Metric {
         };
         Some((resource, name))
     }
+
+    /// Whether this is one target group's share of a load balancer's series (added up on import).
+    pub fn is_per_target_group(&self) -> bool {
+        let has = |name: &str| self.dimensions.iter().any(|d| d.name == name);
+        self.namespace.ends_with("ELB") && has("TargetGroup") && has("LoadBalancer") && !has("AvailabilityZone")
+    }
 }
 
 /// The metrics read from a set of dumps.
@@ -243,6 +255,9 @@ fn read_dump(path: &Path, dump: &MetricDataDump, columns: &mut Columns) -> Resul
     }
     let mut rows = 0;
     let mut answered = std::collections::BTreeSet::new();
+    // Target groups' series of one load balancer, added up: (resource, namespace, metric, statistic, period,
+    // start) -> value.
+    let mut per_load_balancer: BTreeMap<(&str, &str, &str, &str, i64, i64), f64> = BTreeMap::new();
     for (index, result) in dump.metric_data_results.iter().enumerate() {
         let at = format!("MetricDataResults[{index}] (Id {:?})", result.id);
         let Some((stat, resource, name)) = queries.get(result.id.as_str()) else {
@@ -264,6 +279,18 @@ fn read_dump(path: &Path, dump: &MetricDataDump, columns: &mut Columns) -> Resul
         for (i, (stamp, value)) in result.timestamps.iter().zip(&result.values).enumerate() {
             let start = parse_time(stamp)
                 .ok_or_else(|| bad(path, format!("{at}.Timestamps[{i}]: {stamp:?} is not an RFC 3339 time")))?;
+            if stat.metric.is_per_target_group() {
+                let key = (
+                    *resource,
+                    stat.metric.namespace.as_str(),
+                    name.as_str(),
+                    stat.stat.as_str(),
+                    stat.period,
+                    start.and_utc().timestamp_micros(),
+                );
+                *per_load_balancer.entry(key).or_insert(0.0) += value;
+                continue;
+            }
             columns.resource_id.push((*resource).to_owned());
             columns.namespace.push(stat.metric.namespace.clone());
             columns.metric.push(name.clone());
@@ -276,6 +303,16 @@ fn read_dump(path: &Path, dump: &MetricDataDump, columns: &mut Columns) -> Resul
     }
     if let Some(unanswered) = queries.keys().find(|id| !answered.contains(*id)) {
         return Err(bad(path, format!("query {unanswered:?} has no result in MetricDataResults")));
+    }
+    for ((resource, namespace, metric, statistic, period, start), value) in per_load_balancer {
+        columns.resource_id.push(resource.to_owned());
+        columns.namespace.push(namespace.to_owned());
+        columns.metric.push(metric.to_owned());
+        columns.statistic.push(statistic.to_owned());
+        columns.period_start.push(start);
+        columns.period_seconds.push(period);
+        columns.value.push(value);
+        rows += 1;
     }
     Ok(rows)
 }
@@ -299,6 +336,33 @@ mod tests {
     fn query(id: &str, namespace: &str, metric: &str, dimensions: &[(&str, &str)], stat: &str) -> serde_json::Value {
         let dimensions: Vec<_> = dimensions.iter().map(|(n, v)| serde_json::json!({"Name": n, "Value": v})).collect();
         serde_json::json!({"Id": id, "MetricStat": {"Metric": {"Namespace": namespace, "MetricName": metric, "Dimensions": dimensions}, "Period": 3600, "Stat": stat}, "ReturnData": true})
+    }
+
+    #[test]
+    fn target_groups_series_are_added_up_per_load_balancer() {
+        let dir = tempfile::tempdir().unwrap();
+        let lb = "app/web/50dc6c495c0c9188";
+        let group = |id: &str, tg: &str| {
+            query(id, "AWS/ApplicationELB", "HealthyHostCount", &[("TargetGroup", tg), ("LoadBalancer", lb)], "Maximum")
+        };
+        let path = write(
+            dir.path(),
+            "lb",
+            &serde_json::json!({
+                "MetricDataQueries": [group("blue", "targetgroup/blue/1"), group("green", "targetgroup/green/2")],
+                "MetricDataResults": [
+                    {"Id": "blue", "Timestamps": ["2026-11-02T00:00:00Z", "2026-11-02T01:00:00Z"], "Values": [1.0, 0.0]},
+                    {"Id": "green", "Timestamps": ["2026-11-02T00:00:00Z"], "Values": [2.0]}
+                ]
+            }),
+        );
+        let imported = read_metric_dumps(&[path]).unwrap();
+        assert_eq!(imported.inputs[0].rows, 2, "one row per load balancer and hour");
+        let frame = imported.frame;
+        let resource: Vec<_> = frame.column("resource_id").unwrap().str().unwrap().iter().flatten().collect();
+        assert_eq!(resource, [lb, lb]);
+        let values: Vec<_> = frame.column("value").unwrap().f64().unwrap().into_no_null_iter().collect();
+        assert_eq!(values, [3.0, 0.0], "1 + 2 healthy targets, then 0 + none reported");
     }
 
     #[test]

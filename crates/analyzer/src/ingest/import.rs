@@ -17,6 +17,7 @@ use polars::prelude::*;
 use super::aws_cli::{CliScope, is_cli_dump, read_cli_files};
 use super::billing::read_billing;
 use super::cloudwatch::{is_metric_dump, read_metric_dumps};
+use super::cost_explorer::{is_cost_explorer_dump, read_cost_explorer_dumps};
 use super::s3_inventory::{self, InventoryManifest};
 use crate::error::{Error, PolarsResultExt, Result};
 use crate::manifest::{Account, DataGap, Input, Manifest, Period, Source, SourceKind};
@@ -38,6 +39,10 @@ pub struct ImportOptions {
     pub kind: SourceKind,
     /// Problems found before the import (API calls a live collection could not make), kept in the manifest.
     pub gaps: Vec<DataGap>,
+    /// Where inputs under a directory really come from, for the manifest: a live collection downloads to a
+    /// temporary directory that is gone after the import, so its files are listed by their origin
+    /// (`s3://bucket/prefix/...`) instead.
+    pub origins: Vec<(PathBuf, String)>,
 }
 
 /// The inputs found under the paths given, classified.
@@ -49,6 +54,9 @@ pub struct ImportPlan {
     pub cli_dumps: Vec<PathBuf>,
     /// CloudWatch metric dumps (`get-metric-data.json`), in path order.
     pub metric_dumps: Vec<PathBuf>,
+    /// Cost Explorer dumps (`get-cost-and-usage.json`), in path order: billing without line items, read only
+    /// when there are no billing files.
+    pub cost_explorer: Vec<PathBuf>,
     /// S3 Inventory manifests (every one found; the newest per bucket is
     /// imported), their data files located. Those data files are in no other list.
     pub s3_inventories: Vec<InventoryManifest>,
@@ -81,7 +89,9 @@ pub fn plan(inputs: &[PathBuf]) -> Result<ImportPlan> {
         }
     }
     let paths: Vec<PathBuf> = candidates.iter().map(|(path, _)| path.clone()).collect();
-    let inventories = s3_inventory::discover(&paths, |path| is_cli_dump(path) || is_metric_dump(path))?;
+    let inventories = s3_inventory::discover(&paths, |path| {
+        is_cli_dump(path) || is_metric_dump(path) || is_cost_explorer_dump(path)
+    })?;
     for (path, explicit) in candidates {
         if !inventories.claims(&path) {
             classify(path, &mut plan, explicit);
@@ -98,6 +108,8 @@ fn classify(path: PathBuf, plan: &mut ImportPlan, explicit: bool) {
         plan.cli_dumps.push(path);
     } else if is_metric_dump(&path) {
         plan.metric_dumps.push(path);
+    } else if is_cost_explorer_dump(&path) {
+        plan.cost_explorer.push(path);
     } else if has_suffix(".parquet") || has_suffix(".csv") || has_suffix(".csv.gz") {
         plan.billing.push(path);
     } else if explicit && has_suffix(".json") {
@@ -129,6 +141,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
 pub fn import(inputs: &[PathBuf], out: &Path, options: &ImportOptions) -> Result<ImportSummary> {
     let plan = plan(inputs)?;
     if plan.billing.is_empty()
+        && plan.cost_explorer.is_empty()
         && plan.cli_dumps.is_empty()
         && plan.metric_dumps.is_empty()
         && plan.s3_inventories.is_empty()
@@ -136,7 +149,8 @@ pub fn import(inputs: &[PathBuf], out: &Path, options: &ImportOptions) -> Result
         return Err(Error::UnknownFormat {
             path: inputs.first().cloned().unwrap_or_default(),
             detail: "no billing files (.parquet, .csv, .csv.gz), AWS CLI dumps (describe-*.json), CloudWatch metric \
-                     dumps (get-metric-data.json) or S3 Inventory reports (manifest.json) found"
+                     dumps (get-metric-data.json), Cost Explorer dumps (get-cost-and-usage.json) or S3 Inventory \
+                     reports (manifest.json) found"
                 .into(),
         });
     }
@@ -149,7 +163,33 @@ pub fn import(inputs: &[PathBuf], out: &Path, options: &ImportOptions) -> Result
     let mut currency = "USD".to_owned();
     let mut bucket_owners = BTreeMap::new();
 
-    if plan.billing.is_empty() {
+    if !plan.billing.is_empty() && !plan.cost_explorer.is_empty() {
+        return Err(Error::UnknownFormat {
+            path: plan.cost_explorer[0].clone(),
+            detail: format!(
+                "both billing exports ({} first) and Cost Explorer dumps are among the inputs; they count the same \
+                 spend twice: import one or the other",
+                plan.billing[0].display()
+            ),
+        });
+    }
+    let mut billing = Vec::new();
+    if !plan.cost_explorer.is_empty() {
+        let explorer = read_cost_explorer_dumps(&plan.cost_explorer, &options.scope)?;
+        manifest_inputs.extend(explorer.inputs);
+        billing.push(explorer.frame.lazy());
+    }
+    for path in &plan.billing {
+        let file = read_billing(path)?;
+        let rows = count(file.frame.clone(), path)?;
+        manifest_inputs.push(Input {
+            path: path.display().to_string(),
+            format: format!("{} ({})", file.format, file.container),
+            rows,
+        });
+        billing.push(file.frame);
+    }
+    if billing.is_empty() {
         writer.mark_absent(Table::Costs, "no billing files among the inputs");
         gaps.push(DataGap {
             table: Some(Table::Costs),
@@ -158,19 +198,9 @@ pub fn import(inputs: &[PathBuf], out: &Path, options: &ImportOptions) -> Result
             reason: "no billing data: no spend overview, and prices come from the catalog only".into(),
         });
     } else {
-        let mut frames = Vec::new();
-        for path in &plan.billing {
-            let file = read_billing(path)?;
-            let rows = count(file.frame.clone(), path)?;
-            manifest_inputs.push(Input {
-                path: path.display().to_string(),
-                format: format!("{} ({})", file.format, file.container),
-                rows,
-            });
-            frames.push(file.frame);
-        }
-        let costs = concat(frames, UnionArgs::default()).during(|| "combining billing files".into())?;
-        let summary = billing_summary(costs.clone(), &plan.billing)?;
+        let sources = if plan.billing.is_empty() { &plan.cost_explorer } else { &plan.billing };
+        let costs = concat(billing, UnionArgs::default()).during(|| "combining billing files".into())?;
+        let summary = billing_summary(costs.clone(), sources)?;
         currency = summary.currency;
         period = summary.period;
         for (id, name) in summary.accounts {
@@ -248,6 +278,14 @@ pub fn import(inputs: &[PathBuf], out: &Path, options: &ImportOptions) -> Result
         writer.write_frame(Table::Metrics, metrics.frame)?;
     }
 
+    for input in &mut manifest_inputs {
+        let path = Path::new(&input.path);
+        if let Some((relative, origin)) =
+            options.origins.iter().find_map(|(dir, origin)| Some((path.strip_prefix(dir).ok()?, origin)))
+        {
+            input.path = format!("{}/{}", origin.trim_end_matches('/'), relative.display());
+        }
+    }
     let period = period.unwrap_or(Period { start: options.created_at, end: options.created_at });
     let description = options.description.clone().unwrap_or_else(|| {
         format!("import of {}", inputs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "))
