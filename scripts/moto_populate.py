@@ -19,7 +19,8 @@ CostwiseReadOnly role as costwise does:
 - an application load balancer `checkout-web` and a classic one `checkout-legacy`,
   tagged team=checkout;
 - buckets `logs-<account>-<region>` (a lifecycle rule, 14 days of S3 storage
-  metrics: 2 TiB in Standard) and `data-<account>-<region>` (versioning,
+  metrics: 2 TiB in Standard, and request metrics: 1,000 GETs and 5 GiB
+  downloaded a day for the whole bucket, 7 GETs for a prefix filter) and `data-<account>-<region>` (versioning,
   a noncurrent version);
 - 72 hours of hourly CloudWatch data for both running instances (AWS/EC2 CPU
   and network; CWAgent mem_used_percent with the dimensions the agent's
@@ -128,14 +129,21 @@ def plant_buckets(credentials, region, now):
     data = []
     for n in range(1, 15):
         stamp = day - datetime.timedelta(days=n)
-        for metric, storage, value in [
-            ("BucketSizeBytes", "StandardStorage", 2 * 1024**4),
-            ("NumberOfObjects", "AllStorageTypes", 4_000_000),
+        for metric, dimension, value in [
+            ("BucketSizeBytes", ("StorageType", "StandardStorage"), 2 * 1024**4),
+            ("NumberOfObjects", ("StorageType", "AllStorageTypes"), 4_000_000),
+            # Request metrics: the whole bucket's (the console's filter name) and a prefix filter's.
+            ("GetRequests", ("FilterId", "EntireBucket"), 1_000),
+            ("BytesDownloaded", ("FilterId", "EntireBucket"), 5 * 1024**3),
+            ("GetRequests", ("FilterId", "archive-prefix"), 7),
         ]:
             data.append(
                 {
                     "MetricName": metric,
-                    "Dimensions": [{"Name": "BucketName", "Value": names["logs"]}, {"Name": "StorageType", "Value": storage}],
+                    "Dimensions": [
+                        {"Name": "BucketName", "Value": names["logs"]},
+                        {"Name": dimension[0], "Value": dimension[1]},
+                    ],
                     "Timestamp": stamp,
                     "Value": float(value),
                 }

@@ -206,6 +206,13 @@ fn collect_reads_every_account_and_region_and_the_analysis_finds_the_planted_was
     let accounts = planted.accounts();
     assert_eq!(accounts.len(), 2);
     assert!(stderr.contains(&format!("Collected 2 account(s) ({}) in 2 region(s)", accounts.join(", "))), "{stderr}");
+    // Progress, as plain lines (stderr is not a terminal here): 10 regional calls in each of 2 regions and 2
+    // account-wide ones, per account.
+    for line in
+        ["collect: inventory: 44 call(s)", "collect: inventory done: 44/44 call(s)", "collect: billing done: 2/2"]
+    {
+        assert!(stderr.contains(line), "{line:?} not in {stderr}");
+    }
     // One Cost Explorer request per account ($0.01 each); the metrics cost a fraction of a cent.
     assert!(stderr.contains("2 Cost Explorer request(s): $0.02 of API charges"), "{stderr}");
 
@@ -276,6 +283,11 @@ fn collect_reads_every_account_and_region_and_the_analysis_finds_the_planted_was
     for bucket in planted.ids("buckets_logs") {
         let daily = series(&dataset, &bucket, "BucketSizeBytes/StandardStorage", "Average");
         assert_eq!(daily, vec![2.0 * 1024f64.powi(4); 14], "{bucket}: 14 days of S3 storage metrics");
+        // Request metrics of the whole bucket, daily; a prefix filter's are not read.
+        assert_eq!(series(&dataset, &bucket, "GetRequests", "Sum"), vec![1000.0; 14], "{bucket}");
+        let downloaded = series(&dataset, &bucket, "BytesDownloaded", "Sum");
+        assert_eq!(downloaded, vec![5.0 * 1024f64.powi(3); 14], "{bucket}");
+        assert!(series(&dataset, &bucket, "GetRequests/archive-prefix", "Sum").is_empty(), "{bucket}");
     }
     // An application and a classic load balancer per account and region, with their tags.
     let balancers = dataset.table(Table::LoadBalancers).unwrap().collect().unwrap();

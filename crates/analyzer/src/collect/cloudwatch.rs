@@ -53,6 +53,10 @@ pub const S3_LOOKBACK_DAYS: u32 = 90;
 /// bucket has.
 pub const S3_METRICS: [(&str, &str); 2] = [("BucketSizeBytes", "Average"), ("NumberOfObjects", "Average")];
 
+/// S3 request metrics (`AWS/S3`, dimensions `BucketName` and `FilterId`), read daily where the bucket has a
+/// request-metrics configuration for the whole bucket: what the lifecycle-tiering rule needs to price reads.
+pub const S3_REQUEST_METRICS: [(&str, &str); 2] = [("GetRequests", "Sum"), ("BytesDownloaded", "Sum")];
+
 /// EC2 instance metrics (`AWS/EC2`, dimension `InstanceId`) and the statistic read.
 pub const INSTANCE_METRICS: [(&str, &str); 8] = [
     ("CPUUtilization", "Average"),
@@ -252,13 +256,18 @@ pub(super) async fn fetch(
             }
         }
     }
-    // S3 publishes its storage metrics once a day, per storage type: whichever exist are listed.
+    // S3 publishes its storage metrics once a day, per storage type, and request metrics per request-metrics
+    // filter: whichever exist are listed. Of the request metrics, only the whole bucket's filter is read: a
+    // prefix's or a tag's counts part of the bucket.
     let mut daily: Vec<(Metric, &'static str)> = Vec::new();
     if !resources.buckets.is_empty() {
         let (listed, pages) = listed_metrics(client, "AWS/S3", None).await?;
         requests += pages;
         for metric in listed {
-            let wanted = S3_METRICS.iter().find(|(name, _)| metric.metric_name() == Some(name));
+            let storage = S3_METRICS.iter().find(|(name, _)| metric.metric_name() == Some(name));
+            let whole_bucket = dimension(&metric, "FilterId") == Some(dump::ENTIRE_BUCKET_FILTER);
+            let request_metric = S3_REQUEST_METRICS.iter().find(|(name, _)| metric.metric_name() == Some(name));
+            let wanted = storage.or(request_metric.filter(|_| whole_bucket));
             let bucket = dimension(&metric, "BucketName");
             if let (Some((_, stat)), Some(bucket)) = (wanted, bucket)
                 && resources.buckets.contains(bucket)

@@ -13,7 +13,8 @@
 //! The resource a series is about comes from the query's dimensions (the
 //! first of [`RESOURCE_DIMENSIONS`] present); S3 storage metrics carry their
 //! `StorageType` in the metric name (`BucketSizeBytes/StandardStorage`), as
-//! the `metrics` schema documents. Elastic Load Balancing v2 reports target
+//! the `metrics` schema documents, and request metrics of a filter other than
+//! the whole bucket's ([`ENTIRE_BUCKET_FILTER`]) their `FilterId`. Elastic Load Balancing v2 reports target
 //! health (`HealthyHostCount`, `UnHealthyHostCount`) per target group, with
 //! the `TargetGroup` and `LoadBalancer` dimensions: those series are added up
 //! per load balancer, hour and statistic, so a load balancer's healthy
@@ -52,6 +53,11 @@ pub const RESOURCE_DIMENSIONS: [&str; 7] = [
     "BucketName",
     "AutoScalingGroupName",
 ];
+
+/// The `FilterId` of an S3 request-metrics configuration for the whole bucket, as the S3 console names it. Its
+/// series keep their metric name (`GetRequests`); other filters (a prefix's, a tag's) count part of the bucket
+/// and carry their filter in the name (`GetRequests/archive-prefix`), like storage types.
+pub const ENTIRE_BUCKET_FILTER: &str = "EntireBucket";
 
 /// Whether `path` is named like a metric dump.
 pub fn is_metric_dump(path: &Path) -> bool {
@@ -141,9 +147,12 @@ impl Metric {
             .iter()
             .find_map(|wanted| self.dimensions.iter().find(|d| d.name == *wanted))
             .map(|d| d.value.as_str())?;
-        let storage_type = self.dimensions.iter().find(|d| d.name == "StorageType");
-        let name = match storage_type {
-            Some(kind) if self.namespace == "AWS/S3" => format!("{}/{}", self.metric_name, kind.value),
+        let part = self
+            .dimensions
+            .iter()
+            .find(|d| d.name == "StorageType" || (d.name == "FilterId" && d.value != ENTIRE_BUCKET_FILTER));
+        let name = match part {
+            Some(part) if self.namespace == "AWS/S3" => format!("{}/{}", self.metric_name, part.value),
             _ => self.metric_name.clone(),
         };
         Some((resource, name))
@@ -336,6 +345,20 @@ mod tests {
     fn query(id: &str, namespace: &str, metric: &str, dimensions: &[(&str, &str)], stat: &str) -> serde_json::Value {
         let dimensions: Vec<_> = dimensions.iter().map(|(n, v)| serde_json::json!({"Name": n, "Value": v})).collect();
         serde_json::json!({"Id": id, "MetricStat": {"Metric": {"Namespace": namespace, "MetricName": metric, "Dimensions": dimensions}, "Period": 3600, "Stat": stat}, "ReturnData": true})
+    }
+
+    #[test]
+    fn request_metrics_of_a_partial_filter_carry_the_filter_in_their_name() {
+        let metric = |filter: &str| Metric {
+            namespace: "AWS/S3".into(),
+            metric_name: "GetRequests".into(),
+            dimensions: vec![
+                Dimension { name: "BucketName".into(), value: "logs".into() },
+                Dimension { name: "FilterId".into(), value: filter.into() },
+            ],
+        };
+        assert_eq!(metric(ENTIRE_BUCKET_FILTER).resource_and_name(), Some(("logs", "GetRequests".to_owned())));
+        assert_eq!(metric("archive").resource_and_name(), Some(("logs", "GetRequests/archive".to_owned())));
     }
 
     #[test]
