@@ -198,7 +198,7 @@ fn collect_reads_every_account_and_region_and_the_analysis_finds_the_planted_was
     let out = dir.path().join("snapshot");
     let dumps = dir.path().join("dumps");
 
-    let endpoint = format!("http://127.0.0.1:{}", proxy(moto.port, RECORDED.to_vec()));
+    let endpoint = format!("http://127.0.0.1:{}", proxy(moto.port, [RECORDED, PRICE_LIST].concat()));
     let output = collect(&endpoint, &out, &["--organization", "--keep-dumps", dumps.to_str().unwrap()]);
     let stderr = common::stderr(&output);
     assert_eq!(output.status.code(), Some(0), "{stderr}");
@@ -364,6 +364,70 @@ fn collect_reads_every_account_and_region_and_the_analysis_finds_the_planted_was
     assert_eq!(by_service, [("AmazonEC2", 2.0 * 14.0 * 10.0), ("AmazonS3", 70.0), ("Tax", 28.0)]);
     let limitations = analysis["coverage"]["limitations"].as_array().unwrap();
     assert!(limitations[0].as_str().unwrap().contains("resource-level findings are limited"), "{limitations:?}");
+
+    // Current list prices from the Price List API: eu-west-1's gp2 and gp3 rates replace the bundled
+    // us-east-1 ones there, named with their source and dates; us-east-1 keeps the catalog.
+    let prices = dir.path().join("prices.json");
+    let refresh = costwise_with_test_credentials(&[
+        "prices",
+        "refresh",
+        "--regions",
+        "eu-west-1,xx-nowhere-1",
+        "--endpoint-url",
+        &endpoint,
+        "--out",
+        prices.to_str().unwrap(),
+    ]);
+    let stderr = common::stderr(&refresh);
+    assert_eq!(refresh.status.code(), Some(3), "a region without prices makes it partial: {stderr}");
+    assert!(stderr.contains("warning: the Price List API has no products for xx-nowhere-1"), "{stderr}");
+    assert!(
+        stderr.contains("eu-west-1: 13 rate(s), published 2026-11-20"),
+        "4 instances (2 pages), 7 volume types, 2 NAT rates: {stderr}"
+    );
+    let cache: Value = serde_json::from_slice(&std::fs::read(&prices).unwrap()).unwrap();
+    let rates = &cache["regions"]["eu-west-1"]["rates"];
+    assert_eq!((rates["ec2:m5.large"].as_f64(), rates["ec2:t3.micro"].as_f64()), (Some(0.107), Some(0.0114)));
+    assert_eq!((rates["ebs.gp2_gb_month"].as_f64(), rates["ebs.gp3_gb_month"].as_f64()), (Some(0.11), Some(0.088)));
+    assert_eq!(rates["ec2_network.nat_gateway_hour"].as_f64(), Some(0.048));
+
+    let config = dir.path().join("costwise.toml");
+    std::fs::write(&config, "[price-list]\ncache = \"prices.json\"\n").unwrap();
+    let priced = common::costwise(
+        &["analyze", "--snapshot", out.to_str().unwrap(), "--config", config.to_str().unwrap(), "--format", "json"],
+        dir.path(),
+    );
+    assert!(priced.status.code() == Some(0) || priced.status.code() == Some(3), "{}", common::stderr(&priced));
+    let priced: Value = serde_json::from_slice(&priced.stdout).unwrap();
+    let volumes = dataset.table(Table::Volumes).unwrap().collect().unwrap();
+    let size_of = |id: &str| {
+        let ids = volumes.column("volume_id").unwrap().str().unwrap();
+        let row = ids.iter().position(|v| v == Some(id)).unwrap();
+        volumes.column("size_gib").unwrap().get(row).unwrap().try_extract::<f64>().unwrap()
+    };
+    let moves: Vec<&Value> =
+        priced["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == "gp2-to-gp3").collect();
+    assert_eq!(moves.len(), gp2.len());
+    for finding in moves {
+        let id = finding["resource_id"].as_str().unwrap();
+        let source = &finding["price_source"];
+        if finding["region"] == "eu-west-1" {
+            assert_eq!(source["origin"], "price-list", "{finding}");
+            let detail = source["detail"].as_str().unwrap();
+            assert!(
+                detail.contains("gp2 cost: price-list: AWS Price List API, eu-west-1, fetched ")
+                    && detail.contains("published 2026-11-20"),
+                "{detail}"
+            );
+            let expected = size_of(id) * (0.11 - 0.088);
+            assert!((finding["monthly_savings"].as_f64().unwrap() - expected).abs() < 0.01, "{id}: {finding}");
+        } else {
+            assert_eq!(source["origin"], "catalog", "{finding}");
+        }
+    }
+    assert!(
+        priced["coverage"]["price_catalog"].as_str().unwrap().starts_with("AWS Price List API rates for eu-west-1")
+    );
 }
 
 /// What the proxy does with a request it matches.
@@ -446,6 +510,41 @@ const RECORDED: &[Rule] = &[
         scope: &["/savingsplans/"],
         body: "",
         fault: Fault::Recorded(include_str!("../fixtures/aws-replay/describe-savings-plans-none.json")),
+    },
+];
+
+/// moto has no Price List API: eu-west-1's Linux instances (in two pages), EBS storage and NAT gateway products
+/// as GetProducts returns them (fixtures/aws-replay/), and nothing for a region that does not exist.
+const PRICE_LIST: &[Rule] = &[
+    Rule {
+        scope: &["/pricing/"],
+        request: &[],
+        body: "\"Value\":\"xx-nowhere-1\"",
+        fault: Fault::Recorded(include_str!("../fixtures/aws-replay/get-products-none.json")),
+    },
+    Rule {
+        scope: &["/pricing/"],
+        request: &[],
+        body: "costwise-test-page-2",
+        fault: Fault::Recorded(include_str!("../fixtures/aws-replay/get-products-eu-west-1-instances-2.json")),
+    },
+    Rule {
+        scope: &["/pricing/"],
+        request: &[],
+        body: "\"Value\":\"Compute Instance\"",
+        fault: Fault::Recorded(include_str!("../fixtures/aws-replay/get-products-eu-west-1-instances-1.json")),
+    },
+    Rule {
+        scope: &["/pricing/"],
+        request: &[],
+        body: "\"Value\":\"Storage\"",
+        fault: Fault::Recorded(include_str!("../fixtures/aws-replay/get-products-eu-west-1-storage.json")),
+    },
+    Rule {
+        scope: &["/pricing/"],
+        request: &[],
+        body: "\"Value\":\"NAT Gateway\"",
+        fault: Fault::Recorded(include_str!("../fixtures/aws-replay/get-products-eu-west-1-nat-gateway.json")),
     },
 ];
 

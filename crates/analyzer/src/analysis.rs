@@ -18,7 +18,7 @@ use crate::error::Result;
 use crate::finding::{Category, Finding};
 use crate::ingest::cost_explorer::COST_AND_USAGE_COMMAND;
 use crate::manifest::{Account, DataGap, Manifest, Period, TableStatus};
-use crate::prices::{CATALOG_AS_OF, CATALOG_REGION, PriceBook};
+use crate::prices::{CATALOG_AS_OF, CATALOG_REGION, PriceBook, PriceListCache};
 use crate::rules::{Context, NotEnoughData, RuleError, RuleSpec, registry};
 use crate::spend::SpendOverview;
 use crate::{Dataset, Table};
@@ -186,7 +186,10 @@ pub fn analyze(dataset: &Dataset, config: &Config) -> Result<Analysis> {
 }
 
 fn analyze_with(dataset: &Dataset, config: &Config, rule_specs: &[RuleSpec]) -> Result<Analysis> {
-    let prices = PriceBook::for_dataset(dataset, config.prices.clone())?;
+    let mut prices = PriceBook::for_dataset(dataset, config.prices.clone())?;
+    if let Some(path) = &config.price_list {
+        prices = prices.with_price_list(PriceListCache::load(path)?);
+    }
     let billed = BilledCosts::load(dataset, prices.hours_per_month())?;
     let ctx = Context { dataset, prices: &prices, billed: &billed };
 
@@ -301,7 +304,15 @@ fn analyze_with(dataset: &Dataset, config: &Config, rule_specs: &[RuleSpec]) -> 
             missing_tables,
             data_gaps: manifest.data_gaps.clone(),
             limitations: limitations(manifest),
-            price_catalog: format!("{CATALOG_REGION} list prices ({CATALOG_AS_OF}), bundled"),
+            price_catalog: match prices.price_list() {
+                Some(cache) => format!(
+                    "AWS Price List API rates for {} (fetched {}), then {CATALOG_REGION} list prices ({CATALOG_AS_OF}), \
+                     bundled",
+                    cache.regions.keys().cloned().collect::<Vec<_>>().join(", "),
+                    cache.fetched_at.date()
+                ),
+                None => format!("{CATALOG_REGION} list prices ({CATALOG_AS_OF}), bundled"),
+            },
         },
         totals: Totals {
             monthly_savings,

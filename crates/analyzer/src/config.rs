@@ -17,6 +17,9 @@
 //! [prices.eu-west-1]
 //! "ec2:m5.large" = 0.098            # one region
 //!
+//! [price-list]                      # current list prices, from `costwise prices refresh --out prices.json`
+//! cache = "prices.json"
+//!
 //! [source]                          # for `costwise run`; see the `schedule` module
 //! snapshot = "snapshot"
 //! [report]
@@ -61,6 +64,9 @@ pub struct Config {
     pub rule_options: BTreeMap<String, toml::Value>,
     /// Price overrides.
     pub prices: PriceOverrides,
+    /// The Price List API cache the price book prefers to the bundled catalog (`[price-list] cache`, relative
+    /// to the config file).
+    pub price_list: Option<PathBuf>,
     /// Where the weekly e-mail goes (the `[email]` section), when configured.
     pub email: Option<EmailConfig>,
     /// What `costwise run` analyzes (the `[source]` section), when configured.
@@ -79,6 +85,7 @@ impl Default for Config {
             disabled_rules: BTreeSet::new(),
             rule_options: BTreeMap::new(),
             prices: PriceOverrides::default(),
+            price_list: None,
             email: None,
             source: None,
             collect: None,
@@ -103,7 +110,7 @@ pub struct Exclusions {
 }
 
 /// The top-level sections.
-const SECTIONS: [&str; 7] = ["exclusions", "rules", "prices", "email", "source", "report", "collect"];
+const SECTIONS: [&str; 8] = ["exclusions", "rules", "prices", "price-list", "email", "source", "report", "collect"];
 
 impl Config {
     /// Reads and validates a config file.
@@ -193,6 +200,24 @@ impl Config {
                 .map_err(|found| problems.extend(found.into_iter().map(|p| format!("[email]: {p}"))))
                 .ok()
         });
+        let price_list = optional("price-list", &mut problems).and_then(|t| {
+            for key in t.keys().filter(|k| k.as_str() != "cache") {
+                problems.push(format!("[price-list]: unknown key `{key}` (known keys: cache)"));
+            }
+            match t.get("cache") {
+                Some(toml::Value::String(file)) if !file.trim().is_empty() => {
+                    let file = PathBuf::from(file.trim());
+                    Some(match path.and_then(Path::parent) {
+                        Some(base) if file.is_relative() => base.join(file),
+                        _ => file,
+                    })
+                }
+                _ => {
+                    problems.push("[price-list]: `cache` must name the file `costwise prices refresh` wrote".into());
+                    None
+                }
+            }
+        });
         let source = optional("source", &mut problems).and_then(|t| {
             SourceConfig::from_toml(&t, path)
                 .map_err(|found| problems.extend(found.into_iter().map(|p| format!("[source]: {p}"))))
@@ -222,6 +247,7 @@ impl Config {
             disabled_rules,
             rule_options,
             prices,
+            price_list,
             email,
             source,
             collect,

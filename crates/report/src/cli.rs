@@ -95,6 +95,9 @@ pub enum Command {
     /// Build a snapshot from live AWS APIs with the current credentials (read-only; see docs/collect.md).
     #[cfg(feature = "aws")]
     Collect(CollectArgs),
+    /// Work with list prices: fetch current ones from the AWS Price List API.
+    #[cfg(feature = "aws")]
+    Prices(PricesArgs),
     /// The scheduled job: (re)import the source, analyze it, write a new run into the report history, update its
     /// index and send the e-mail, all as configured in --config.
     Run(RunArgs),
@@ -165,6 +168,46 @@ pub struct CollectArgs {
     /// legacy CUR, FOCUS); Cost Explorer is then not read.
     #[arg(long = "import", value_name = "PATH")]
     also_import: Vec<PathBuf>,
+}
+
+/// `costwise prices`.
+#[cfg(feature = "aws")]
+#[derive(Debug, Args)]
+pub struct PricesArgs {
+    /// What to do.
+    #[command(subcommand)]
+    action: PricesAction,
+}
+
+/// `costwise prices <action>`.
+#[cfg(feature = "aws")]
+#[derive(Debug, Subcommand)]
+pub enum PricesAction {
+    /// Fetch current Linux on-demand EC2, EBS storage and NAT gateway rates for the regions in use from the
+    /// AWS Price List API (pricing:GetProducts) into a cache file; name it in the config's [price-list] section
+    /// and the price book prefers it to the bundled us-east-1 catalog.
+    Refresh(PricesRefreshArgs),
+}
+
+/// `costwise prices refresh`.
+#[cfg(feature = "aws")]
+#[derive(Debug, Args)]
+pub struct PricesRefreshArgs {
+    /// The cache file to write (replaced atomically; kept as it was if the refresh fails).
+    #[arg(long, value_name = "FILE", default_value = "prices.json")]
+    out: PathBuf,
+    /// Regions to fetch, comma separated.
+    #[arg(long, value_delimiter = ',', value_name = "REGION", required_unless_present = "snapshot")]
+    regions: Option<Vec<String>>,
+    /// Fetch the regions of this snapshot (the regions in use).
+    #[arg(long, value_name = "DIR", conflicts_with = "regions")]
+    snapshot: Option<PathBuf>,
+    /// Named profile from ~/.aws/config [default: the default credential chain].
+    #[arg(long, value_name = "NAME")]
+    profile: Option<String>,
+    /// Send every request to this endpoint instead of AWS (a local emulator); AWS_ENDPOINT_URL works too.
+    #[arg(long, value_name = "URL")]
+    endpoint_url: Option<String>,
 }
 
 /// `costwise run`.
@@ -378,6 +421,8 @@ pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
         Command::Import(args) => run_import(args, cli.quiet),
         #[cfg(feature = "aws")]
         Command::Collect(args) => run_collect(args, cli.quiet),
+        #[cfg(feature = "aws")]
+        Command::Prices(PricesArgs { action: PricesAction::Refresh(args) }) => run_prices_refresh(args, cli.quiet),
         Command::Run(args) => crate::scheduled::run(&args.config, args.no_email, cli.quiet),
         Command::Init(args) => run_init(args, cli.quiet),
         Command::Config(ConfigArgs { action: ConfigAction::Check { path } }) => run_config_check(path),
@@ -631,6 +676,59 @@ fn run_import(args: &ImportArgs, quiet: bool) -> anyhow::Result<Outcome> {
     )?;
     print_stdout(&format!("{}\n", args.out.display()))?;
     Ok(Outcome::Complete)
+}
+
+#[cfg(feature = "aws")]
+fn run_prices_refresh(args: &PricesRefreshArgs, quiet: bool) -> anyhow::Result<Outcome> {
+    use costwise_analyzer::collect::{self as aws, Connection};
+    let regions = match (&args.regions, &args.snapshot) {
+        (Some(regions), _) => regions.clone(),
+        (None, Some(snapshot)) => Dataset::open(snapshot)?.manifest().regions.clone(),
+        (None, None) => Vec::new(),
+    };
+    if let Some(bad) = regions
+        .iter()
+        .find(|r| r.is_empty() || !r.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'))
+    {
+        return Err(UsageError(format!("--regions: {bad:?} is not a region code (us-east-1)")).into());
+    }
+    if regions.is_empty() {
+        return Err(UsageError("no regions to fetch: pass --regions, or a --snapshot that has some".into()).into());
+    }
+    let connection = Connection {
+        profile: args.profile.clone(),
+        endpoint_url: args.endpoint_url.clone(),
+        max_attempts: aws::DEFAULT_MAX_ATTEMPTS,
+        attempt_timeout: std::time::Duration::from_secs(aws::DEFAULT_ATTEMPT_TIMEOUT_SECONDS),
+    };
+    let now = chrono::Utc::now().naive_utc();
+    let refreshed = aws::refresh_prices(&connection, &regions, now.with_nanosecond(0).unwrap_or(now))?;
+    for region in &refreshed.empty_regions {
+        eprintln!("warning: the Price List API has no products for {region}: is it a region code?");
+    }
+    refreshed.cache.save(&args.out)?;
+    if !quiet {
+        for (region, prices) in &refreshed.cache.regions {
+            eprintln!(
+                "{region}: {} rate(s), published {}{}",
+                prices.rates.len(),
+                prices.published.as_deref().unwrap_or("(no date)"),
+                match prices.conflicts {
+                    0 => String::new(),
+                    n => format!(", {n} key(s) priced differently by two products (the lower rate kept)"),
+                }
+            );
+        }
+        eprintln!(
+            "Fetched list prices for {} region(s) with {} Price List API request(s) (free); name {} under \
+             [price-list] cache in the config to use them",
+            regions.len(),
+            refreshed.requests,
+            args.out.display()
+        );
+    }
+    print_stdout(&format!("{}\n", args.out.display()))?;
+    Ok(if refreshed.empty_regions.is_empty() { Outcome::Complete } else { Outcome::Incomplete })
 }
 
 #[cfg(feature = "aws")]

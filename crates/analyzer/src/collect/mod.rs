@@ -36,6 +36,7 @@ mod cli_json;
 mod cloudwatch;
 mod ec2;
 mod elb;
+mod pricing;
 mod s3;
 mod savings_plans;
 
@@ -57,6 +58,7 @@ use crate::schema::Table;
 
 pub use crate::ingest::export::ExportLocation;
 pub use billing::DOLLARS_PER_COST_EXPLORER_REQUEST;
+pub use pricing::{PriceRefresh, refresh_prices};
 
 /// Which accounts to collect.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -157,6 +159,30 @@ impl Billing {
             Some(location) => Billing::Export(location),
             None if cost_explorer && !importing_files => Billing::CostExplorer,
             None => Billing::None,
+        }
+    }
+}
+
+/// How to reach AWS: the part of [`CollectOptions`] every API client needs (`costwise prices refresh` too).
+#[derive(Debug, Clone)]
+pub struct Connection {
+    /// A named profile from `~/.aws/config`; `None` uses the default credential chain.
+    pub profile: Option<String>,
+    /// An endpoint to send every request to instead of AWS (a local emulator).
+    pub endpoint_url: Option<String>,
+    /// Attempts per request (adaptive retry).
+    pub max_attempts: u32,
+    /// How long one attempt may take.
+    pub attempt_timeout: std::time::Duration,
+}
+
+impl CollectOptions {
+    fn connection(&self) -> Connection {
+        Connection {
+            profile: self.profile.clone(),
+            endpoint_url: self.endpoint_url.clone(),
+            max_attempts: self.max_attempts,
+            attempt_timeout: self.attempt_timeout,
         }
     }
 }
@@ -320,7 +346,7 @@ impl Clients {
 /// Every other action the collector can call: identity and regions per account, the metrics per region,
 /// and the organization's accounts. `sts:AssumeRole` is not here: it is allowed on the collector's own
 /// identity, not in the read-only role (see `docs/collect.md`).
-pub const OTHER_ACTIONS: [&str; 13] = [
+pub const OTHER_ACTIONS: [&str; 14] = [
     "sts:GetCallerIdentity",
     s3::LOCATION_ACTION,
     s3::BUCKET_CALLS[0].action,
@@ -334,6 +360,7 @@ pub const OTHER_ACTIONS: [&str; 13] = [
     billing::COST_EXPLORER_ACTION,
     billing::EXPORT_ACTIONS[0],
     billing::EXPORT_ACTIONS[1],
+    pricing::ACTION,
 ];
 
 /// Collects a snapshot into `out` (replaced atomically, like `costwise import`).
@@ -474,7 +501,7 @@ struct Target {
 /// The SDK configuration: default credential chain, adaptive retries for throttling, per-call timeouts, and a
 /// rustls (ring) HTTPS client. Its region (the profile's or the environment's, else us-east-1) is where the
 /// account-level calls go; each region's client overrides it.
-async fn sdk_config(options: &CollectOptions) -> aws_config::SdkConfig {
+async fn sdk_config(options: &Connection) -> aws_config::SdkConfig {
     use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
     let http = aws_smithy_http_client::Builder::new().tls_provider(Provider::Rustls(CryptoMode::Ring)).build_https();
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
@@ -581,7 +608,7 @@ async fn regions_of(
 }
 
 async fn collect_dumps(dir: &Path, billing_dir: &Path, options: &CollectOptions) -> Result<Collected> {
-    let base = sdk_config(options).await;
+    let base = sdk_config(&options.connection()).await;
     let caller = account_of(&base)
         .await
         .map_err(|e| Error::Collect(format!("cannot find out which account the credentials belong to: {e}")))?;

@@ -7,9 +7,11 @@
 //! 1. **override** — the user's config (`[prices]`), per region or global;
 //! 2. **cur** — the public on-demand rate observed in the customer's own CUR
 //!    for that region and item;
-//! 3. **region-scaled** — the us-east-1 catalog price scaled by the median
+//! 3. **price-list** — the region's rate fetched from the AWS Price List API
+//!    by `costwise prices refresh`, when the config names its cache;
+//! 4. **region-scaled** — the us-east-1 catalog price scaled by the median
 //!    ratio observed between CUR rates and catalog rates in that region;
-//! 4. **catalog** — the bundled us-east-1 list price.
+//! 5. **catalog** — the bundled us-east-1 list price.
 //!
 //! Keys are `ec2:<instance-type>` for Linux on-demand $/hour and the dotted
 //! names of `data/aws-list-prices-us-east-1.toml` for everything else
@@ -17,6 +19,7 @@
 
 mod catalog;
 mod observed;
+mod price_list;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -25,6 +28,7 @@ use serde::{Deserialize, Serialize};
 
 pub use catalog::{CATALOG_AS_OF, CATALOG_REGION, Catalog, InstanceSpec, catalog, family_of};
 pub use observed::observe_cur_rates;
+pub use price_list::{PRICE_LIST_FORMAT, PriceListCache, RegionPrices};
 
 use crate::error::Result;
 use crate::{Dataset, Error};
@@ -39,6 +43,8 @@ pub enum PriceOrigin {
     Billed,
     /// A public rate observed in the CUR for this region.
     Cur,
+    /// The region's current list price from the AWS Price List API (`costwise prices refresh`).
+    PriceList,
     /// The us-east-1 catalog scaled by an observed regional ratio.
     RegionScaled,
     /// The bundled us-east-1 catalog.
@@ -51,6 +57,7 @@ impl fmt::Display for PriceOrigin {
             PriceOrigin::Override => "override",
             PriceOrigin::Billed => "billed",
             PriceOrigin::Cur => "cur",
+            PriceOrigin::PriceList => "price-list",
             PriceOrigin::RegionScaled => "region-scaled",
             PriceOrigin::Catalog => "catalog",
         })
@@ -117,6 +124,7 @@ pub struct PriceBook {
     observed: ObservedRates,
     region_ratio: HashMap<String, RegionRatio>,
     overrides: PriceOverrides,
+    price_list: Option<PriceListCache>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -155,7 +163,19 @@ impl PriceBook {
     /// Builds a price book from already-observed rates and overrides.
     pub fn from_parts(observed: ObservedRates, overrides: PriceOverrides) -> Self {
         let region_ratio = region_ratios(&observed);
-        Self { observed, region_ratio, overrides }
+        Self { observed, region_ratio, overrides, price_list: None }
+    }
+
+    /// The Price List API cache this book prefers to the catalog, if any.
+    pub fn price_list(&self) -> Option<&PriceListCache> {
+        self.price_list.as_ref()
+    }
+
+    /// The same book, preferring the Price List API's rates to the catalog's (see [`PriceOrigin::PriceList`]).
+    #[must_use]
+    pub fn with_price_list(mut self, cache: PriceListCache) -> Self {
+        self.price_list = Some(cache);
+        self
     }
 
     /// The instance spec for a type, if the catalog knows it.
@@ -257,6 +277,9 @@ impl PriceBook {
                     detail: format!("public on-demand rate in your CUR for {region}"),
                 },
             });
+        }
+        if let Some((value, detail)) = self.price_list.as_ref().and_then(|cache| cache.rate(region, key)) {
+            return Some(Price { value, source: PriceSource { origin: PriceOrigin::PriceList, detail } });
         }
         let base = catalog_value?;
         if region != CATALOG_REGION
@@ -386,6 +409,8 @@ fn number(key: &str, value: &toml::Value) -> Result<f64, Error> {
 
 #[cfg(test)]
 mod tests {
+    use chrono::NaiveDateTime;
+
     use super::*;
 
     fn observed(entries: &[(&str, &str, f64)]) -> ObservedRates {
@@ -393,7 +418,7 @@ mod tests {
     }
 
     #[test]
-    fn precedence_is_override_then_cur_then_scaled_then_catalog() {
+    fn precedence_is_override_then_cur_then_price_list_then_scaled_then_catalog() {
         let m5 = catalog().on_demand_hourly["m5.large"];
         let c5 = catalog().on_demand_hourly["c5.large"];
         let mut overrides = PriceOverrides::default();
@@ -414,6 +439,28 @@ mod tests {
         let unscaled = book.list_price("ap-south-1", "ebs.gp3_gb_month").unwrap();
         assert_eq!(unscaled.source.origin, PriceOrigin::Catalog);
         assert!(unscaled.source.detail.contains("no ap-south-1 rates"));
+
+        // The Price List API's rates come after the CUR's and before any scaled or bundled price.
+        let mut cache = PriceListCache::new(NaiveDateTime::default());
+        let listed = [
+            price_list::tests::product("Storage", &serde_json::json!({"volumeApiName": "gp3"}), "GB-Mo", "0.088"),
+            price_list::tests::product("Storage", &serde_json::json!({"volumeApiName": "gp3"}), "GB-Mo", "0.0912"),
+        ];
+        cache.add_products("eu-west-1", listed[..1].iter().map(String::as_str));
+        cache.add_products("ap-south-1", listed[1..].iter().map(String::as_str));
+        let mut observed_m5 =
+            observed(&[("eu-west-1", "ec2:m5.large", m5 * 1.1), ("eu-west-1", "ec2:c5.large", c5 * 1.2)]);
+        observed_m5.rates.insert(("eu-west-1".into(), "ebs.gp2_gb_month".into()), 0.11);
+        let book = PriceBook::from_parts(observed_m5, PriceOverrides::default()).with_price_list(cache);
+        let listed = book.list_price("eu-west-1", "ebs.gp3_gb_month").unwrap();
+        assert_eq!((listed.value, listed.source.origin), (0.088, PriceOrigin::PriceList));
+        assert!(listed.source.detail.starts_with("AWS Price List API, eu-west-1, fetched"), "{}", listed.source.detail);
+        let listed = book.list_price("ap-south-1", "ebs.gp3_gb_month").unwrap();
+        assert_eq!((listed.value, listed.source.origin), (0.0912, PriceOrigin::PriceList));
+        let cur = book.list_price("eu-west-1", "ebs.gp2_gb_month").unwrap();
+        assert_eq!(cur.source.origin, PriceOrigin::Cur, "the CUR's own rate still wins");
+        let scaled = book.ec2_on_demand_hourly("eu-west-1", "t3.micro").unwrap();
+        assert_eq!(scaled.source.origin, PriceOrigin::RegionScaled, "keys the cache lacks fall through");
     }
 
     #[test]
