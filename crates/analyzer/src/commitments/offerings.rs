@@ -111,6 +111,11 @@ impl RiClass {
             RiClass::Convertible => "convertible",
         }
     }
+
+    /// Parses AWS's spelling (`standard`, `convertible`), case-insensitively.
+    pub fn from_aws(text: &str) -> Option<Self> {
+        RiClass::ALL.into_iter().find(|c| c.aws_name().eq_ignore_ascii_case(text.trim()))
+    }
 }
 
 impl SpType {
@@ -231,6 +236,8 @@ pub enum RateBasis {
     Override,
     /// A commitment of the same offering in the customer's CUR.
     Cur,
+    /// The offering's published rate for the pool's instance types in the AWS Price List API cache.
+    PriceList,
     /// The price book's documented estimate.
     Estimate,
     /// Derived from the price book's estimates (see the module docs).
@@ -261,6 +268,7 @@ impl Rate {
         let origin = match self.basis {
             RateBasis::Override => PriceOrigin::Override,
             RateBasis::Cur => PriceOrigin::Cur,
+            RateBasis::PriceList => PriceOrigin::PriceList,
             RateBasis::Estimate | RateBasis::DerivedEstimate => PriceOrigin::Catalog,
         };
         PriceSource { origin, detail: self.detail.clone() }

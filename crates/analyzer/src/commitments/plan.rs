@@ -321,7 +321,52 @@ impl<'a> RateBook<'a> {
         self.ri
             .get(&(key.region.clone(), target, key.platform.clone(), key.tenancy.clone(), offering))
             .and_then(|o| o.rate(&format!("{offering} reservation(s)"), offering.payment.typical_upfront_fraction()))
+            .or_else(|| self.listed_ri(key, offering))
             .or(book)
+    }
+
+    /// The offering's rate from the Price List API cache: for the pool's instance type, or the median over the
+    /// family's sizes for a size-flexible pool (reserved rates scale with size, so their discounts barely
+    /// differ). Linux/UNIX on shared tenancy only: the cache holds no other.
+    fn listed_ri(&self, key: &PoolKey, offering: RiOffering) -> Option<Rate> {
+        if key.platform != "Linux/UNIX" || key.tenancy != "Shared" {
+            return None;
+        }
+        let cache = self.prices.price_list()?;
+        let region = cache.regions.get(&key.region)?;
+        let offering_key = offering.estimate_key();
+        let prefix = crate::prices::ri_discount_key(&offering_key, "");
+        let mut listed: Vec<(f64, f64, &str)> = region
+            .rates
+            .range(prefix.clone()..)
+            .take_while(|(k, _)| k.starts_with(&prefix))
+            .filter_map(|(k, discount)| {
+                let instance_type = &k[prefix.len()..];
+                let wanted = match &key.instance_type {
+                    Some(one) => instance_type == one,
+                    None => crate::prices::family_of(instance_type) == key.family,
+                };
+                let upfront = region.rates.get(&crate::prices::ri_upfront_key(&offering_key, instance_type))?;
+                wanted.then_some((*discount, *upfront, instance_type))
+            })
+            .collect();
+        if listed.is_empty() {
+            return None;
+        }
+        listed.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let (discount, upfront_fraction, instance_type) = listed[listed.len() / 2];
+        let (_, source) = cache.rate(&key.region, &crate::prices::ri_discount_key(&offering_key, instance_type))?;
+        let of = if listed.len() == 1 {
+            instance_type.to_owned()
+        } else {
+            format!("{instance_type}, the median of {} {} sizes", listed.len(), key.family)
+        };
+        Some(Rate {
+            discount,
+            upfront_fraction,
+            basis: RateBasis::PriceList,
+            detail: format!("{:.1}% off on-demand: the {offering} rate of {of} ({source})", discount * 100.0),
+        })
     }
 
     /// The rate of a savings-plan offering for a scope in a region.
@@ -1006,4 +1051,46 @@ fn sp_recommendation(
         regions: regions.into_iter().collect(),
         rate: sp.rate,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDateTime;
+
+    use super::*;
+    use crate::prices::PriceListCache;
+
+    fn pool(instance_type: Option<&str>, platform: &str) -> PoolKey {
+        PoolKey {
+            account_id: "111111111111".into(),
+            region: "eu-west-1".into(),
+            family: "m5".into(),
+            instance_type: instance_type.map(str::to_owned),
+            platform: platform.into(),
+            tenancy: "Shared".into(),
+        }
+    }
+
+    #[test]
+    fn price_list_reserved_rates_come_before_the_estimates_for_linux_pools() {
+        let mut cache = PriceListCache::new(NaiveDateTime::default());
+        let products = [
+            crate::prices::price_list_tests::reserved_m5_large("m5.large"),
+            crate::prices::price_list_tests::reserved_m5_large("m5.xlarge"),
+        ];
+        cache.add_products("eu-west-1", products.iter().map(String::as_str));
+        let prices = PriceBook::catalog_only().with_price_list(cache);
+        let book = RateBook::estimates_only(&prices);
+        let offering = RiOffering { class: RiClass::Standard, term_years: 1, payment: Payment::PartialUpfront };
+        let family = book.ri(&pool(None, "Linux/UNIX"), offering).unwrap();
+        assert_eq!(family.basis, RateBasis::PriceList);
+        assert!((family.discount - 0.4).abs() < 1e-9 && (family.upfront_fraction - 0.5).abs() < 1e-9);
+        assert!(family.detail.contains("the median of 2 m5 sizes"), "{}", family.detail);
+        assert!(family.detail.contains("AWS Price List API, eu-west-1"), "{}", family.detail);
+        assert_eq!(family.price_source().origin, crate::prices::PriceOrigin::PriceList);
+        let windows = book.ri(&pool(Some("m5.large"), "Windows"), offering).unwrap();
+        assert_ne!(windows.basis, RateBasis::PriceList, "the cache holds Linux rates only");
+        let elsewhere = book.ri(&PoolKey { region: "us-east-1".into(), ..pool(None, "Linux/UNIX") }, offering).unwrap();
+        assert_ne!(elsewhere.basis, RateBasis::PriceList);
+    }
 }

@@ -28,7 +28,9 @@ use serde::{Deserialize, Serialize};
 
 pub use catalog::{CATALOG_AS_OF, CATALOG_REGION, Catalog, InstanceSpec, catalog, family_of};
 pub use observed::observe_cur_rates;
-pub use price_list::{PRICE_LIST_FORMAT, PriceListCache, RegionPrices};
+#[cfg(test)]
+pub(crate) use price_list::tests as price_list_tests;
+pub use price_list::{PRICE_LIST_FORMAT, PriceListCache, RegionPrices, ri_discount_key, ri_upfront_key};
 
 use crate::error::Result;
 use crate::{Dataset, Error};

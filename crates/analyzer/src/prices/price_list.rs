@@ -13,7 +13,10 @@
 //! - `ec2:<instance-type>`: `AmazonEC2` products of family `Compute Instance`
 //!   with `operatingSystem` Linux, `tenancy` Shared, `preInstalledSw` NA,
 //!   `capacitystatus` Used and `licenseModel` "No License required", priced in
-//!   `Hrs`;
+//!   `Hrs`; and from the same products' reserved terms, per offering
+//!   ([`ri_discount_key`]), the discount off that on-demand rate of the
+//!   offering's effective hourly cost (its hourly fee plus its upfront fee
+//!   spread over the term) and the share of the term's cost paid upfront;
 //! - `ebs.<volume-type>_gb_month`: `AmazonEC2` products of family `Storage`
 //!   by `volumeApiName` (gp2, gp3, io1, io2, st1, sc1, standard), priced in
 //!   `GB-Mo`;
@@ -135,36 +138,47 @@ impl PriceListCache {
     pub fn add_products<'a>(&mut self, region: &str, products: impl IntoIterator<Item = &'a str>) {
         let prices = self.regions.entry(region.to_owned()).or_default();
         for product in products {
-            match read_product(product) {
-                Some(Product { key, rate, published }) => {
-                    if let Some(published) = published
-                        && prices.published.as_ref().is_none_or(|p| *p < published)
-                    {
-                        prices.published = Some(published);
+            let Some(Product { rates, published }) = read_product(product) else {
+                prices.skipped += 1;
+                continue;
+            };
+            if let Some(published) = published
+                && prices.published.as_ref().is_none_or(|p| *p < published)
+            {
+                prices.published = Some(published);
+            }
+            for (key, rate) in rates {
+                match prices.rates.get(&key) {
+                    Some(existing) if (*existing - rate).abs() > f64::EPSILON => {
+                        prices.conflicts += 1;
+                        prices.rates.insert(key, existing.min(rate));
                     }
-                    match prices.rates.get(&key) {
-                        Some(existing) if (*existing - rate).abs() > f64::EPSILON => {
-                            prices.conflicts += 1;
-                            prices.rates.insert(key, existing.min(rate));
-                        }
-                        Some(_) => {}
-                        None => {
-                            prices.rates.insert(key, rate);
-                        }
+                    Some(_) => {}
+                    None => {
+                        prices.rates.insert(key, rate);
                     }
                 }
-                None => prices.skipped += 1,
             }
         }
     }
 }
 
-/// What one Price List product contributes.
+/// What one Price List product contributes: its keys and rates, and when AWS published it.
 #[derive(Debug, Clone, PartialEq)]
 struct Product {
-    key: String,
-    rate: f64,
+    rates: Vec<(String, f64)>,
     published: Option<String>,
+}
+
+/// The key of a reserved-instance offering's discount for an instance type (`ri_discount.standard_ri_1yr_no_upfront:m5.large`),
+/// a fraction of the on-demand rate; [`ri_upfront_key`] holds the share of the term's cost paid upfront.
+pub fn ri_discount_key(offering_key: &str, instance_type: &str) -> String {
+    format!("ri_discount.{offering_key}:{instance_type}")
+}
+
+/// The key of a reserved-instance offering's upfront share for an instance type (see [`ri_discount_key`]).
+pub fn ri_upfront_key(offering_key: &str, instance_type: &str) -> String {
+    format!("ri_upfront.{offering_key}:{instance_type}")
 }
 
 /// The EBS volume types whose storage price is read.
@@ -201,7 +215,54 @@ fn read_product(text: &str) -> Option<Product> {
     };
     let rate = on_demand_rate(&document["terms"]["OnDemand"], unit)?;
     let published = document["publicationDate"].as_str().map(|d| d.get(..10).unwrap_or(d).to_owned());
-    Some(Product { key, rate, published })
+    let mut rates = vec![(key, rate)];
+    if unit == "Hrs" && !attribute("instanceType").is_empty() {
+        rates.extend(reserved_rates(&document["terms"]["Reserved"], attribute("instanceType"), rate));
+    }
+    Some(Product { rates, published })
+}
+
+/// The discount and upfront share of every reserved offering in `terms` for `instance_type`, whose on-demand
+/// rate is `on_demand`. An offering whose terms are not one hourly fee plus at most one upfront fee is skipped.
+fn reserved_rates(terms: &Value, instance_type: &str, on_demand: f64) -> Vec<(String, f64)> {
+    use crate::commitments::offerings::{Payment, RiClass, RiOffering};
+    let mut rates = Vec::new();
+    for term in terms.as_object().into_iter().flat_map(serde_json::Map::values) {
+        let attributes = &term["termAttributes"];
+        let years = match attributes["LeaseContractLength"].as_str() {
+            Some("1yr") => 1,
+            Some("3yr") => 3,
+            _ => continue,
+        };
+        let (Some(class), Some(payment)) = (
+            attributes["OfferingClass"].as_str().and_then(RiClass::from_aws),
+            attributes["PurchaseOption"].as_str().and_then(Payment::from_aws),
+        ) else {
+            continue;
+        };
+        let Some(dimensions) = term["priceDimensions"].as_object() else { continue };
+        let fee = |unit: &str| -> Option<Vec<f64>> {
+            dimensions
+                .values()
+                .filter(|d| d["unit"].as_str() == Some(unit))
+                .map(|d| d["pricePerUnit"]["USD"].as_str()?.parse::<f64>().ok().filter(|v| v.is_finite() && *v >= 0.0))
+                .collect()
+        };
+        let (Some(hourly), Some(upfront)) = (fee("Hrs"), fee("Quantity")) else { continue };
+        if hourly.len() != 1 || upfront.len() > 1 {
+            continue;
+        }
+        let term_hours = f64::from(years) * crate::commitments::offerings::HOURS_PER_TERM_YEAR;
+        let upfront = upfront.first().copied().unwrap_or(0.0);
+        let effective = hourly[0] + upfront / term_hours;
+        if effective <= 0.0 || effective >= on_demand {
+            continue;
+        }
+        let offering = RiOffering { class, term_years: years, payment }.estimate_key();
+        rates.push((ri_discount_key(&offering, instance_type), 1.0 - effective / on_demand));
+        rates.push((ri_upfront_key(&offering, instance_type), upfront / (effective * term_hours)));
+    }
+    rates
 }
 
 /// The one non-zero USD rate in `unit` among the on-demand terms' price dimensions.
@@ -277,6 +338,60 @@ pub(crate) mod tests {
         assert_eq!(rate, 0.107);
         assert_eq!(source, "AWS Price List API, eu-west-1, fetched 1970-01-01, published 2026-11-20");
         assert!(cache.rate("us-east-1", "ec2:m5.large").is_none());
+    }
+
+    /// A Linux m5.large product with its on-demand rate ($0.10) and reserved terms as the Price List gives them.
+    pub(crate) fn reserved_m5_large(instance_type: &str) -> String {
+        let term = |code: &str, length: &str, class: &str, option: &str, hourly: &str, upfront: Option<&str>| {
+            let mut dimensions = serde_json::Map::new();
+            dimensions.insert(
+                format!("{code}.H"),
+                json!({"unit": "Hrs", "pricePerUnit": {"USD": hourly}, "description": "hourly", "beginRange": "0", "endRange": "Inf"}),
+            );
+            if let Some(fee) = upfront {
+                dimensions.insert(
+                    format!("{code}.U"),
+                    json!({"unit": "Quantity", "pricePerUnit": {"USD": fee}, "description": "Upfront Fee"}),
+                );
+            }
+            (
+                code.to_owned(),
+                json!({"priceDimensions": dimensions, "termAttributes": {
+                    "LeaseContractLength": length, "OfferingClass": class, "PurchaseOption": option}}),
+            )
+        };
+        let reserved: serde_json::Map<String, Value> = [
+            term("A", "1yr", "standard", "No Upfront", "0.0620000000", None),
+            // $0.03/h + $262.80 upfront over 8,760 h: $0.06/h effective, half paid upfront.
+            term("B", "1yr", "standard", "Partial Upfront", "0.0300000000", Some("262.80")),
+            term("C", "3yr", "convertible", "All Upfront", "0.0000000000", Some("1051.20")),
+        ]
+        .into_iter()
+        .collect();
+        let mut document: Value =
+            serde_json::from_str(&product("Compute Instance", &linux(instance_type), "Hrs", "0.1000000000")).unwrap();
+        document["terms"]["Reserved"] = Value::Object(reserved);
+        document.to_string()
+    }
+
+    #[test]
+    fn reserved_terms_become_discounts_and_upfront_shares_per_offering() {
+        let mut cache = PriceListCache::new(NaiveDateTime::default());
+        cache.add_products("eu-west-1", [reserved_m5_large("m5.large").as_str()]);
+        let rates = &cache.regions["eu-west-1"].rates;
+        let close = |key: &str, expected: f64| {
+            let found = rates[key];
+            assert!((found - expected).abs() < 1e-9, "{key}: {found} instead of {expected}");
+        };
+        close("ec2:m5.large", 0.1);
+        close("ri_discount.standard_ri_1yr_no_upfront:m5.large", 0.38);
+        close("ri_upfront.standard_ri_1yr_no_upfront:m5.large", 0.0);
+        close("ri_discount.standard_ri_1yr_partial_upfront:m5.large", 0.4);
+        close("ri_upfront.standard_ri_1yr_partial_upfront:m5.large", 0.5);
+        // $1,051.20 over 26,280 h: $0.04/h, all of it upfront.
+        close("ri_discount.convertible_ri_3yr_all_upfront:m5.large", 0.6);
+        close("ri_upfront.convertible_ri_3yr_all_upfront:m5.large", 1.0);
+        assert_eq!(rates.len(), 7);
     }
 
     #[test]

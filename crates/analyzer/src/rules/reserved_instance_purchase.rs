@@ -210,7 +210,9 @@ fn finding(plan: &PurchasePlan, account: &AccountPlan, rec: &RiRecommendation) -
     ));
     let confidence = if lookback <= 7 {
         Confidence::Low
-    } else if matches!(rec.rate.basis, RateBasis::Cur | RateBasis::Override) && rec.expected_utilization >= 0.9 {
+    } else if matches!(rec.rate.basis, RateBasis::Cur | RateBasis::Override | RateBasis::PriceList)
+        && rec.expected_utilization >= 0.9
+    {
         Confidence::High
     } else {
         Confidence::Medium
