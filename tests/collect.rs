@@ -770,14 +770,15 @@ fn costwise_run_collects_at_every_run_and_replaces_the_kept_dumps() {
     let moto = Moto::start();
     let cur = root().join("fixtures/ingest/billing/cur2.parquet");
     let planted = moto.populate_with(&["--cur", cur.to_str().unwrap()]);
-    let endpoint = format!("http://127.0.0.1:{}", proxy(moto.port, RECORDED.to_vec()));
+    let endpoint = format!("http://127.0.0.1:{}", proxy(moto.port, [RECORDED, PRICE_LIST].concat()));
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("costwise.toml");
     std::fs::write(
         &config,
         format!(
             "[source]\nsnapshot = \"snapshot\"\n\n[collect]\nregions = [\"us-east-1\"]\nendpoint-url = \"{endpoint}\"\n\
-             keep-dumps = \"dumps\"\ncur = \"s3://billing-exports/cur/costwise\"\n\n[report]\ndir = \"reports\"\n"
+             keep-dumps = \"dumps\"\ncur = \"s3://billing-exports/cur/costwise\"\n\n[report]\ndir = \"reports\"\n\n\
+             [price-list]\ncache = \"prices.json\"\nrefresh-after-days = 7\n"
         ),
     )
     .unwrap();
@@ -792,6 +793,10 @@ fn costwise_run_collects_at_every_run_and_replaces_the_kept_dumps() {
         // The export's newest delivery of last month, not the older one or the month outside the lookback
         // (both unreadable on purpose), and no Cost Explorer.
         assert!(stderr.contains("0 Cost Explorer request(s), 1 billing export file(s)"), "{stderr}");
+        // The price list is fetched for the snapshot's region by the first run only: the second finds it fresh.
+        // (The proxy answers by product family, so us-east-1 gets the recorded eu-west-1 products.)
+        let fetched = stderr.contains("us-east-1: 13 rate(s), published 2026-11-20");
+        assert_eq!(fetched, run == 1, "run {run}: {stderr}");
         let page = PathBuf::from(common::stdout(&output).trim());
         let record: Value =
             serde_json::from_slice(&std::fs::read(page.parent().unwrap().join("run.json")).unwrap()).unwrap();
@@ -823,5 +828,7 @@ fn costwise_run_collects_at_every_run_and_replaces_the_kept_dumps() {
         "the downloaded export is removed"
     );
     assert!(dir.path().join("dumps/.costwise-dumps").is_file(), "the second run replaced the first run's dumps");
+    let prices: Value = serde_json::from_slice(&std::fs::read(dir.path().join("prices.json")).unwrap()).unwrap();
+    assert_eq!(prices["regions"]["us-east-1"]["rates"]["ebs.gp3_gb_month"].as_f64(), Some(0.088));
     assert!(dir.path().join(format!("dumps/{MANAGEMENT}/us-east-1/get-metric-data.json")).is_file());
 }

@@ -187,8 +187,8 @@ pub fn analyze(dataset: &Dataset, config: &Config) -> Result<Analysis> {
 
 fn analyze_with(dataset: &Dataset, config: &Config, rule_specs: &[RuleSpec]) -> Result<Analysis> {
     let mut prices = PriceBook::for_dataset(dataset, config.prices.clone())?;
-    if let Some(path) = &config.price_list {
-        prices = prices.with_price_list(PriceListCache::load(path)?);
+    if let Some(price_list) = &config.price_list {
+        prices = prices.with_price_list(PriceListCache::load(&price_list.cache)?);
     }
     let billed = BilledCosts::load(dataset, prices.hours_per_month())?;
     let ctx = Context { dataset, prices: &prices, billed: &billed };

@@ -19,6 +19,7 @@
 //!
 //! [price-list]                      # current list prices, from `costwise prices refresh --out prices.json`
 //! cache = "prices.json"
+//! refresh-after-days = 7            # `costwise run` refreshes the cache when it is older
 //!
 //! [source]                          # for `costwise run`; see the `schedule` module
 //! snapshot = "snapshot"
@@ -64,9 +65,8 @@ pub struct Config {
     pub rule_options: BTreeMap<String, toml::Value>,
     /// Price overrides.
     pub prices: PriceOverrides,
-    /// The Price List API cache the price book prefers to the bundled catalog (`[price-list] cache`, relative
-    /// to the config file).
-    pub price_list: Option<PathBuf>,
+    /// The Price List API cache the price book prefers to the bundled catalog (the `[price-list]` section).
+    pub price_list: Option<PriceListConfig>,
     /// Where the weekly e-mail goes (the `[email]` section), when configured.
     pub email: Option<EmailConfig>,
     /// What `costwise run` analyzes (the `[source]` section), when configured.
@@ -92,6 +92,16 @@ impl Default for Config {
             report: ReportConfig::default_for(None),
         }
     }
+}
+
+/// The `[price-list]` section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PriceListConfig {
+    /// The cache file `costwise prices refresh` writes (`cache`, relative to the config file).
+    pub cache: PathBuf,
+    /// `costwise run` refreshes the cache for the snapshot's regions when it is older than this many days
+    /// (`refresh-after-days`); `None` leaves refreshing to the user.
+    pub refresh_after_days: Option<u32>,
 }
 
 /// Resources to leave out of findings.
@@ -201,19 +211,30 @@ impl Config {
                 .ok()
         });
         let price_list = optional("price-list", &mut problems).and_then(|t| {
-            for key in t.keys().filter(|k| k.as_str() != "cache") {
-                problems.push(format!("[price-list]: unknown key `{key}` (known keys: cache)"));
+            for key in t.keys().filter(|k| !["cache", "refresh-after-days"].contains(&k.as_str())) {
+                problems.push(format!("[price-list]: unknown key `{key}` (known keys: cache, refresh-after-days)"));
             }
+            let refresh_after_days = match t.get("refresh-after-days") {
+                None => None,
+                Some(toml::Value::Integer(days)) if (1..=365).contains(days) => u32::try_from(*days).ok(),
+                Some(other) => {
+                    problems.push(format!(
+                        "[price-list]: `refresh-after-days` must be a whole number of days from 1 to 365, found {other}"
+                    ));
+                    None
+                }
+            };
             match t.get("cache") {
                 Some(toml::Value::String(file)) if !file.trim().is_empty() => {
                     let file = PathBuf::from(file.trim());
-                    Some(match path.and_then(Path::parent) {
+                    let cache = match path.and_then(Path::parent) {
                         Some(base) if file.is_relative() => base.join(file),
                         _ => file,
-                    })
+                    };
+                    Some(PriceListConfig { cache, refresh_after_days })
                 }
                 _ => {
-                    problems.push("[price-list]: `cache` must name the file `costwise prices refresh` wrote".into());
+                    problems.push("[price-list]: `cache` must name the file `costwise prices refresh` writes".into());
                     None
                 }
             }
@@ -282,6 +303,14 @@ mod tests {
         assert!(config.disabled_rules.contains("spend-overview"));
         assert!(config.rule_options.contains_key("unattached-ebs-volume"));
         assert_eq!(config.prices.global["ebs.gp3_gb_month"], 0.07);
+        let config = Config::parse(
+            "[price-list]\ncache = \"prices.json\"\nrefresh-after-days = 7\n",
+            Some(Path::new("/etc/costwise/c.toml")),
+        )
+        .unwrap();
+        let price_list = config.price_list.unwrap();
+        assert_eq!(price_list.cache, Path::new("/etc/costwise/prices.json"), "relative to the config file");
+        assert_eq!(price_list.refresh_after_days, Some(7));
     }
 
     #[test]
@@ -292,6 +321,9 @@ mod tests {
             ("[exclusion]\ntags = []", "exclusion"),
             ("[rules]\ndisable = [\"nope\"]", "nope"),
             ("[prices]\n\"ebs.gp4_gb_month\" = 1", "ebs.gp4_gb_month"),
+            ("[price-list]\ncache = \"p.json\"\nrefresh-after = 7", "refresh-after"),
+            ("[price-list]\ncache = \"p.json\"\nrefresh-after-days = 0", "refresh-after-days"),
+            ("[price-list]\nrefresh-after-days = 7", "`cache`"),
         ];
         for (text, needle) in cases {
             let err = Config::parse(text, Some(Path::new("costwise.toml"))).unwrap_err().to_string();

@@ -701,12 +701,30 @@ fn run_prices_refresh(args: &PricesRefreshArgs, quiet: bool) -> anyhow::Result<O
         max_attempts: aws::DEFAULT_MAX_ATTEMPTS,
         attempt_timeout: std::time::Duration::from_secs(aws::DEFAULT_ATTEMPT_TIMEOUT_SECONDS),
     };
+    let outcome = refresh_price_cache(&connection, &regions, &args.out, quiet)?;
+    if !quiet {
+        eprintln!("Name {} under [price-list] cache in the config to use these prices", args.out.display());
+    }
+    print_stdout(&format!("{}\n", args.out.display()))?;
+    Ok(outcome)
+}
+
+/// Fetches the list prices of `regions` into the cache file `out` (replaced atomically), reporting each region
+/// on stderr; the outcome is incomplete when a region had no products.
+#[cfg(feature = "aws")]
+pub(crate) fn refresh_price_cache(
+    connection: &costwise_analyzer::collect::Connection,
+    regions: &[String],
+    out: &Path,
+    quiet: bool,
+) -> anyhow::Result<Outcome> {
     let now = chrono::Utc::now().naive_utc();
-    let refreshed = aws::refresh_prices(&connection, &regions, now.with_nanosecond(0).unwrap_or(now))?;
+    let refreshed =
+        costwise_analyzer::collect::refresh_prices(connection, regions, now.with_nanosecond(0).unwrap_or(now))?;
     for region in &refreshed.empty_regions {
         eprintln!("warning: the Price List API has no products for {region}: is it a region code?");
     }
-    refreshed.cache.save(&args.out)?;
+    refreshed.cache.save(out)?;
     if !quiet {
         for (region, prices) in &refreshed.cache.regions {
             eprintln!(
@@ -720,14 +738,12 @@ fn run_prices_refresh(args: &PricesRefreshArgs, quiet: bool) -> anyhow::Result<O
             );
         }
         eprintln!(
-            "Fetched list prices for {} region(s) with {} Price List API request(s) (free); name {} under \
-             [price-list] cache in the config to use them",
+            "Fetched list prices for {} region(s) into {} with {} Price List API request(s) (free)",
             regions.len(),
+            out.display(),
             refreshed.requests,
-            args.out.display()
         );
     }
-    print_stdout(&format!("{}\n", args.out.display()))?;
     Ok(if refreshed.empty_regions.is_empty() { Outcome::Complete } else { Outcome::Incomplete })
 }
 

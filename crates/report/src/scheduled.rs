@@ -143,6 +143,7 @@ fn pipeline(
         cli::import_snapshot(&source.import, &source.snapshot, &scope, Some(format!("costwise run {run_id}")), quiet)
             .context("importing [source] import")?;
     }
+    let prices = refresh_price_list(config, source, quiet)?;
     let analysis = cli::analyze_snapshot(&source.snapshot, config)?;
     describe(&analysis, record);
 
@@ -159,10 +160,12 @@ fn pipeline(
     let page_url = mail_config.and_then(|m| m.page_url.as_deref()).map(|u| u.replace("{run}", run_id));
     let options = email::EmailOptions { page_url: page_url.as_deref(), changes: changes.as_ref() };
     cli::write_report(&analysis, run_dir, quiet, &options)?;
-    // A collection with gaps makes the run partial even when every rule ran.
-    let outcome = match (cli::outcome(&analysis), collected) {
-        (Outcome::Complete, Outcome::Incomplete) => Outcome::Incomplete,
-        (outcome, _) => outcome,
+    // A collection with gaps, or a price refresh that failed, makes the run partial even when every rule ran.
+    let outcome = match (cli::outcome(&analysis), collected, prices) {
+        (Outcome::Complete, Outcome::Incomplete, _) | (Outcome::Complete, _, Outcome::Incomplete) => {
+            Outcome::Incomplete
+        }
+        (outcome, _, _) => outcome,
     };
 
     let Some(mail_config) = mail_config else { return Ok(outcome) };
@@ -221,6 +224,66 @@ fn collect_source(
         }),
     };
     cli::collect_snapshot(&source.snapshot, &options, quiet)
+}
+
+/// Refreshes the `[price-list]` cache for the snapshot's regions when `refresh-after-days` says it is due, or
+/// when the snapshot has a region the cache lacks.
+/// A failed refresh keeps the previous cache and makes the run incomplete; without any cache it fails the run,
+/// since the analysis could not honor `[price-list]`.
+#[cfg(feature = "aws")]
+fn refresh_price_list(
+    config: &costwise_analyzer::Config,
+    source: &costwise_analyzer::config::SourceConfig,
+    quiet: bool,
+) -> anyhow::Result<Outcome> {
+    use costwise_analyzer::collect::{self as aws, Connection};
+    use costwise_analyzer::prices::PriceListCache;
+    let Some(price_list) = &config.price_list else { return Ok(Outcome::Complete) };
+    let Some(days) = price_list.refresh_after_days else { return Ok(Outcome::Complete) };
+    let now = Utc::now().naive_utc();
+    let regions = costwise_analyzer::Dataset::open(&source.snapshot)?.manifest().regions.clone();
+    let cache = PriceListCache::load(&price_list.cache).ok();
+    let fetched = cache.as_ref().map(|cache| cache.fetched_at);
+    let fresh = fetched.is_some_and(|at| now - at < chrono::Duration::days(i64::from(days)));
+    let covers = cache.as_ref().is_some_and(|cache| regions.iter().all(|r| cache.regions.contains_key(r)));
+    if fresh && covers {
+        return Ok(Outcome::Complete);
+    }
+    let collect = config.collect.as_ref();
+    let connection = Connection {
+        profile: collect.and_then(|c| c.profile.clone()),
+        endpoint_url: collect.and_then(|c| c.endpoint_url.clone()),
+        max_attempts: aws::DEFAULT_MAX_ATTEMPTS,
+        attempt_timeout: std::time::Duration::from_secs(aws::DEFAULT_ATTEMPT_TIMEOUT_SECONDS),
+    };
+    match cli::refresh_price_cache(&connection, &regions, &price_list.cache, quiet) {
+        Ok(outcome) => Ok(outcome),
+        Err(err) if fetched.is_some() => {
+            eprintln!(
+                "warning: the price list {} was not refreshed (the previous one, fetched {}, is used): {}",
+                price_list.cache.display(),
+                fetched.map(|at| at.date().to_string()).unwrap_or_default(),
+                cli::one_line(&format!("{err:#}"))
+            );
+            Ok(Outcome::Incomplete)
+        }
+        Err(err) => Err(err.context(format!("refreshing [price-list] cache {}", price_list.cache.display()))),
+    }
+}
+
+#[cfg(not(feature = "aws"))]
+fn refresh_price_list(
+    config: &costwise_analyzer::Config,
+    _source: &costwise_analyzer::config::SourceConfig,
+    _quiet: bool,
+) -> anyhow::Result<Outcome> {
+    if config.price_list.as_ref().is_some_and(|p| p.refresh_after_days.is_some()) {
+        eprintln!(
+            "warning: this costwise was built without the `aws` feature: [price-list] refresh-after-days is ignored"
+        );
+        return Ok(Outcome::Incomplete);
+    }
+    Ok(Outcome::Complete)
 }
 
 #[cfg(not(feature = "aws"))]
