@@ -680,7 +680,7 @@ fn run_import(args: &ImportArgs, quiet: bool) -> anyhow::Result<Outcome> {
 
 #[cfg(feature = "aws")]
 fn run_prices_refresh(args: &PricesRefreshArgs, quiet: bool) -> anyhow::Result<Outcome> {
-    use costwise_analyzer::collect::{self as aws, Connection};
+    use costwise_analyzer::collect::Connection;
     let regions = match (&args.regions, &args.snapshot) {
         (Some(regions), _) => regions.clone(),
         (None, Some(snapshot)) => Dataset::open(snapshot)?.manifest().regions.clone(),
@@ -695,12 +695,7 @@ fn run_prices_refresh(args: &PricesRefreshArgs, quiet: bool) -> anyhow::Result<O
     if regions.is_empty() {
         return Err(UsageError("no regions to fetch: pass --regions, or a --snapshot that has some".into()).into());
     }
-    let connection = Connection {
-        profile: args.profile.clone(),
-        endpoint_url: args.endpoint_url.clone(),
-        max_attempts: aws::DEFAULT_MAX_ATTEMPTS,
-        attempt_timeout: std::time::Duration::from_secs(aws::DEFAULT_ATTEMPT_TIMEOUT_SECONDS),
-    };
+    let connection = Connection::with_defaults(args.profile.clone(), args.endpoint_url.clone());
     let outcome = refresh_price_cache(&connection, &regions, &args.out, quiet)?;
     if !quiet {
         eprintln!("Name {} under [price-list] cache in the config to use these prices", args.out.display());

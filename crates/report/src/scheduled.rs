@@ -236,7 +236,7 @@ fn refresh_price_list(
     source: &costwise_analyzer::config::SourceConfig,
     quiet: bool,
 ) -> anyhow::Result<Outcome> {
-    use costwise_analyzer::collect::{self as aws, Connection};
+    use costwise_analyzer::collect::Connection;
     use costwise_analyzer::prices::PriceListCache;
     let Some(price_list) = &config.price_list else { return Ok(Outcome::Complete) };
     let Some(days) = price_list.refresh_after_days else { return Ok(Outcome::Complete) };
@@ -250,12 +250,10 @@ fn refresh_price_list(
         return Ok(Outcome::Complete);
     }
     let collect = config.collect.as_ref();
-    let connection = Connection {
-        profile: collect.and_then(|c| c.profile.clone()),
-        endpoint_url: collect.and_then(|c| c.endpoint_url.clone()),
-        max_attempts: aws::DEFAULT_MAX_ATTEMPTS,
-        attempt_timeout: std::time::Duration::from_secs(aws::DEFAULT_ATTEMPT_TIMEOUT_SECONDS),
-    };
+    let connection = Connection::with_defaults(
+        collect.and_then(|c| c.profile.clone()),
+        collect.and_then(|c| c.endpoint_url.clone()),
+    );
     match cli::refresh_price_cache(&connection, &regions, &price_list.cache, quiet) {
         Ok(outcome) => Ok(outcome),
         Err(err) if fetched.is_some() => {

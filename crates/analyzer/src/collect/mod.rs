@@ -176,6 +176,18 @@ pub struct Connection {
     pub attempt_timeout: std::time::Duration,
 }
 
+impl Connection {
+    /// `profile` and `endpoint_url` with the default retries and timeout.
+    pub fn with_defaults(profile: Option<String>, endpoint_url: Option<String>) -> Connection {
+        Connection {
+            profile,
+            endpoint_url,
+            max_attempts: DEFAULT_MAX_ATTEMPTS,
+            attempt_timeout: std::time::Duration::from_secs(DEFAULT_ATTEMPT_TIMEOUT_SECONDS),
+        }
+    }
+}
+
 impl CollectOptions {
     fn connection(&self) -> Connection {
         Connection {

@@ -123,14 +123,7 @@ impl CollectConfig {
                 problems.push(format!("`accounts`: `{account}` is not a 12-digit AWS account id"));
             }
         }
-        let organization = match table.get("organization") {
-            None => false,
-            Some(toml::Value::Boolean(b)) => *b,
-            Some(_) => {
-                problems.push("`organization` must be true or false".to_owned());
-                false
-            }
-        };
+        let organization = optional_bool(table, "organization", false, &mut problems);
         if organization && !accounts.is_empty() {
             problems.push("`accounts` and `organization = true` exclude each other".to_owned());
         }
@@ -142,14 +135,7 @@ impl CollectConfig {
                 None
             }
         };
-        let cost_explorer = match table.get("cost-explorer") {
-            None => true,
-            Some(toml::Value::Boolean(b)) => *b,
-            Some(_) => {
-                problems.push("`cost-explorer` must be true or false".to_owned());
-                true
-            }
-        };
+        let cost_explorer = optional_bool(table, "cost-explorer", true, &mut problems);
         let cur = optional_string(table, "cur", &mut problems).and_then(|text| match text.parse() {
             Ok(location) => Some(location),
             Err(problem) => {
@@ -186,6 +172,17 @@ fn unknown_keys(table: &toml::Table, known: &[&str], problems: &mut Vec<String>)
     for key in table.keys() {
         if !known.contains(&key.as_str()) {
             problems.push(format!("unknown key `{key}` (known keys: {})", known.join(", ")));
+        }
+    }
+}
+
+fn optional_bool(table: &toml::Table, key: &str, default: bool, problems: &mut Vec<String>) -> bool {
+    match table.get(key) {
+        None => default,
+        Some(toml::Value::Boolean(b)) => *b,
+        Some(_) => {
+            problems.push(format!("`{key}` must be true or false"));
+            default
         }
     }
 }

@@ -78,16 +78,15 @@ impl PriceListCache {
     ///
     /// [`Error::Io`] when it cannot be read, [`Error::BadJson`] when it is not a cache of this format.
     pub fn load(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => Error::Config {
-                path: Some(path.to_path_buf()),
-                detail: format!(
-                    "[price-list] cache {} does not exist: write it with `costwise prices refresh --out {}`",
-                    path.display(),
-                    path.display()
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            let e = match e.kind() {
+                std::io::ErrorKind::NotFound => std::io::Error::new(
+                    e.kind(),
+                    format!("no such price cache; write it with `costwise prices refresh --out {}`", path.display()),
                 ),
-            },
-            _ => Error::io(path, e),
+                _ => e,
+            };
+            Error::io(path, e)
         })?;
         let cache: PriceListCache = serde_json::from_str(&text).map_err(|e| Error::BadJson {
             path: path.to_path_buf(),
@@ -418,5 +417,7 @@ pub(crate) mod tests {
         std::fs::write(&path, "{\"prices\": {}}").unwrap();
         let message = PriceListCache::load(&path).unwrap_err().to_string();
         assert!(message.contains("prices.json") && message.contains("costwise prices refresh"), "{message}");
+        let missing = PriceListCache::load(&dir.path().join("gone.json")).unwrap_err().to_string();
+        assert!(missing.contains("gone.json") && missing.contains("costwise prices refresh --out"), "{missing}");
     }
 }
