@@ -15,7 +15,9 @@ CostwiseReadOnly role as costwise does:
 - a 200 GiB gp2 volume attached to `busy` (a gp2-to-gp3 finding), an
   unattached 50 GiB gp3 volume, and a snapshot of the gp2 volume;
 - an Elastic IP associated with nothing (an idle-elastic-ip finding);
-- a launch template `web-<region>` launching the AMI (so it is in use);
+- a launch template `web-<region>` launching the AMI (so it is in use), and two
+  Auto Scaling groups scaled to zero: `web` on its `$Latest` version and `batch`
+  with a mixed-instances policy (m5.large, m6i.large) on its version 1;
 - an application load balancer `checkout-web` and a classic one `checkout-legacy`,
   tagged team=checkout;
 - buckets `logs-<account>-<region>` (a lifecycle rule, 14 days of S3 storage
@@ -201,8 +203,33 @@ def plant(credentials, region, now):
         Tags=team,
     )
     buckets = plant_buckets(credentials, region, now)
-    ec2.create_launch_template(
+    template = ec2.create_launch_template(
         LaunchTemplateName=f"web-{region}", LaunchTemplateData={"ImageId": image, "InstanceType": "m5.large"}
+    )["LaunchTemplate"]["LaunchTemplateId"]
+    # Two Auto Scaling groups scaled to zero (so they add no instances): one on the template's $Latest
+    # version, one with a mixed-instances policy over two types.
+    autoscaling = boto3.client("autoscaling", region_name=region, **credentials)
+    autoscaling.create_auto_scaling_group(
+        AutoScalingGroupName="web",
+        LaunchTemplate={"LaunchTemplateId": template, "Version": "$Latest"},
+        MinSize=0,
+        MaxSize=4,
+        DesiredCapacity=0,
+        AvailabilityZones=[zone],
+        Tags=[{"Key": "team", "Value": "checkout", "PropagateAtLaunch": True}],
+    )
+    autoscaling.create_auto_scaling_group(
+        AutoScalingGroupName="batch",
+        MixedInstancesPolicy={
+            "LaunchTemplate": {
+                "LaunchTemplateSpecification": {"LaunchTemplateId": template, "Version": "1"},
+                "Overrides": [{"InstanceType": "m5.large"}, {"InstanceType": "m6i.large"}],
+            }
+        },
+        MinSize=0,
+        MaxSize=2,
+        DesiredCapacity=0,
+        AvailabilityZones=[zone],
     )
 
     for instance, cpu, network in [(busy, (50, 70), 4e8), (oversized, (1, 6), 2e6)]:

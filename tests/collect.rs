@@ -206,10 +206,10 @@ fn collect_reads_every_account_and_region_and_the_analysis_finds_the_planted_was
     let accounts = planted.accounts();
     assert_eq!(accounts.len(), 2);
     assert!(stderr.contains(&format!("Collected 2 account(s) ({}) in 2 region(s)", accounts.join(", "))), "{stderr}");
-    // Progress, as plain lines (stderr is not a terminal here): 10 regional calls in each of 2 regions and 2
+    // Progress, as plain lines (stderr is not a terminal here): 11 regional calls in each of 2 regions and 2
     // account-wide ones, per account.
     for line in
-        ["collect: inventory: 44 call(s)", "collect: inventory done: 44/44 call(s)", "collect: billing done: 2/2"]
+        ["collect: inventory: 48 call(s)", "collect: inventory done: 48/48 call(s)", "collect: billing done: 2/2"]
     {
         assert!(stderr.contains(line), "{line:?} not in {stderr}");
     }
@@ -257,6 +257,29 @@ fn collect_reads_every_account_and_region_and_the_analysis_finds_the_planted_was
     assert!(names.contains(&"db-data-eu-west-1".to_owned()), "Name tags become names: {names:?}");
     let templates = strings(&dataset, Table::LaunchTemplates, "launch_template_name");
     assert_eq!(templates, ["web-eu-west-1", "web-eu-west-1", "web-us-east-1", "web-us-east-1"], "one per account");
+    // Two Auto Scaling groups per account and region: `web` on the template's $Latest, `batch` with a
+    // mixed-instances policy whose template (version 1) and overrides become the row's.
+    let groups = dataset
+        .table(Table::AutoScalingGroups)
+        .unwrap()
+        .filter(col("region").eq(lit("us-east-1")).and(col("account_id").eq(lit(MANAGEMENT))))
+        .collect()
+        .unwrap();
+    assert_eq!(groups.height(), 2, "{groups}");
+    let text = |name: &str| -> Vec<Option<String>> {
+        groups.column(name).unwrap().str().unwrap().iter().map(|v| v.map(str::to_owned)).collect()
+    };
+    let some = |values: &[&str]| values.iter().map(|v| Some((*v).to_owned())).collect::<Vec<_>>();
+    assert_eq!(text("auto_scaling_group_name"), some(&["batch", "web"]));
+    assert_eq!(text("launch_template_name"), some(&["web-us-east-1", "web-us-east-1"]));
+    assert_eq!(text("launch_template_version"), some(&["1", "$Latest"]));
+    assert_eq!(text("instance_types"), [Some("m5.large,m6i.large".to_owned()), None]);
+    assert_eq!(text("tags"), some(&["{}", r#"{"team":"checkout"}"#]));
+    let mixed: Vec<_> = groups.column("mixed_instances_policy").unwrap().bool().unwrap().iter().collect();
+    assert_eq!(mixed, [Some(true), Some(false)]);
+    let max: Vec<_> = groups.column("max_size").unwrap().i64().unwrap().iter().collect();
+    assert_eq!(max, [Some(2), Some(4)]);
+    assert_eq!(strings(&dataset, Table::AutoScalingGroups, "account_id").len(), 8, "2 per account and region");
     // The recorded reservations (us-east-1 only), in each account.
     let reservations = dataset.table(Table::Reservations).unwrap().collect().unwrap();
     assert_eq!(reservations.height(), 4, "{reservations}");

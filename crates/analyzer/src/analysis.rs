@@ -465,6 +465,7 @@ const RESOURCE_ID_COLUMNS: &[(Table, &str)] = &[
     (Table::Snapshots, "snapshot_id"),
     (Table::Images, "image_id"),
     (Table::LaunchTemplates, "launch_template_id"),
+    (Table::AutoScalingGroups, "auto_scaling_group_name"),
     (Table::Addresses, "allocation_id"),
     (Table::LoadBalancers, "load_balancer_arn"),
     (Table::NatGateways, "nat_gateway_id"),

@@ -94,6 +94,8 @@ pub enum Table {
     Images,
     /// EC2 launch template versions (which AMIs they launch).
     LaunchTemplates,
+    /// EC2 Auto Scaling groups.
+    AutoScalingGroups,
     /// Elastic IP addresses.
     Addresses,
     /// Elastic Load Balancing load balancers (ALB, NLB, GWLB, classic).
@@ -114,13 +116,14 @@ pub enum Table {
 
 impl Table {
     /// Every table, in documentation order.
-    pub const ALL: [Table; 14] = [
+    pub const ALL: [Table; 15] = [
         Table::Costs,
         Table::Instances,
         Table::Volumes,
         Table::Snapshots,
         Table::Images,
         Table::LaunchTemplates,
+        Table::AutoScalingGroups,
         Table::Addresses,
         Table::LoadBalancers,
         Table::NatGateways,
@@ -140,6 +143,7 @@ impl Table {
             Table::Snapshots => "snapshots",
             Table::Images => "images",
             Table::LaunchTemplates => "launch_templates",
+            Table::AutoScalingGroups => "auto_scaling_groups",
             Table::Addresses => "addresses",
             Table::LoadBalancers => "load_balancers",
             Table::NatGateways => "nat_gateways",
@@ -172,6 +176,7 @@ impl Table {
             Table::Snapshots => "One row per EBS snapshot owned by the account.",
             Table::Images => "One row per AMI owned by the account.",
             Table::LaunchTemplates => "One row per EC2 launch template version.",
+            Table::AutoScalingGroups => "One row per EC2 Auto Scaling group.",
             Table::Addresses => "One row per Elastic IP address.",
             Table::LoadBalancers => "One row per load balancer (application, network, gateway or classic).",
             Table::NatGateways => "One row per NAT gateway.",
@@ -196,6 +201,7 @@ impl Table {
             Table::Snapshots => SNAPSHOTS,
             Table::Images => IMAGES,
             Table::LaunchTemplates => LAUNCH_TEMPLATES,
+            Table::AutoScalingGroups => AUTO_SCALING_GROUPS,
             Table::Addresses => ADDRESSES,
             Table::LoadBalancers => LOAD_BALANCERS,
             Table::NatGateways => NAT_GATEWAYS,
@@ -358,6 +364,41 @@ static LAUNCH_TEMPLATES: &[Column] = &[
         "AMI the version launches, as written (`ami-...`, or `resolve:ssm:<parameter>` when resolved at launch).",
     ),
     opt("create_time", Timestamp, "When the version was created."),
+];
+
+static AUTO_SCALING_GROUPS: &[Column] = &[
+    req("account_id", Str, "Owning account."),
+    req("region", Str, "Region code."),
+    req("auto_scaling_group_name", Str, "Group name (what members carry in their `aws:autoscaling:groupName` tag)."),
+    opt("auto_scaling_group_arn", Str, "Group ARN."),
+    req("min_size", I64, "Minimum number of instances."),
+    req("max_size", I64, "Maximum number of instances."),
+    req("desired_capacity", I64, "Number of instances the group keeps running."),
+    req("instance_count", I64, "Instances in the group when it was read, in any lifecycle state."),
+    opt(
+        "launch_template_id",
+        Str,
+        "Launch template the group launches from (`lt-...`), directly or through its mixed-instances policy; null on a launch configuration.",
+    ),
+    opt("launch_template_name", Str, "That launch template's name."),
+    opt(
+        "launch_template_version",
+        Str,
+        "The version the group asks for, as written: `$Default`, `$Latest` or a version number.",
+    ),
+    opt("launch_configuration_name", Str, "Launch configuration the group launches from, when it uses one."),
+    req(
+        "mixed_instances_policy",
+        Bool,
+        "Whether the group has a mixed-instances policy (its instance types then come from `instance_types`, not the launch template).",
+    ),
+    opt(
+        "instance_types",
+        Str,
+        "Instance types the mixed-instances policy's overrides allow, comma-separated in priority order; null without overrides.",
+    ),
+    opt("created_time", Timestamp, "When the group was created."),
+    req("tags", Str, TAGS_DOC),
 ];
 
 static ADDRESSES: &[Column] = &[

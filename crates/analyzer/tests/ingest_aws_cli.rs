@@ -108,6 +108,7 @@ fn every_table_has_its_schema_and_expected_row_count() {
         (Table::Snapshots, 3),
         (Table::Images, 2),
         (Table::LaunchTemplates, 4),
+        (Table::AutoScalingGroups, 3),
         (Table::Addresses, 3),
         (Table::NatGateways, 3),
         (Table::Reservations, 2),
@@ -166,6 +167,7 @@ fn inputs_list_every_file_with_its_command_and_rows() {
             1,
         ),
         ("111111111111/us-east-1/describe-addresses.json", "aws ec2 describe-addresses", 2),
+        ("111111111111/us-east-1/describe-auto-scaling-groups.json", "aws autoscaling describe-auto-scaling-groups", 3),
         ("111111111111/us-east-1/describe-images.json", "aws ec2 describe-images --owners self", 2),
         ("111111111111/us-east-1/describe-instances.json", "aws ec2 describe-instances", 3),
         (
@@ -415,6 +417,54 @@ fn launch_template_bad_inputs_name_the_file_and_path() {
         message.contains("aws ec2 describe-launch-template-versions --versions '$Latest' '$Default'"),
         "the saved describe-launch-templates output is refused with the right command: {message}"
     );
+}
+
+#[test]
+fn auto_scaling_groups_record_what_they_launch_from() {
+    let import = import_good();
+    let df = frame(&import, Table::AutoScalingGroups);
+    assert_eq!(ids(df, "auto_scaling_group_name"), ["batch-spot", "legacy-reports", "web"]);
+    for row in 0..3 {
+        assert_eq!(text(df, "account_id", row).as_deref(), Some("111111111111"));
+        assert_eq!(text(df, "region", row).as_deref(), Some("us-east-1"));
+    }
+
+    // web: a launch template asked for by `$Default`, two members, tags without the CLI's ResourceId noise.
+    let web = row_of(df, "auto_scaling_group_name", "web");
+    let sizes = |row| ["min_size", "max_size", "desired_capacity", "instance_count"].map(|c| int(df, c, row).unwrap());
+    assert_eq!(sizes(web), [2, 6, 2, 2]);
+    assert_eq!(text(df, "launch_template_id", web).as_deref(), Some("lt-0aaa00000000001"));
+    assert_eq!(text(df, "launch_template_name", web).as_deref(), Some("web"));
+    assert_eq!(text(df, "launch_template_version", web).as_deref(), Some("$Default"));
+    assert_eq!(text(df, "launch_configuration_name", web), None);
+    assert_eq!(boolean(df, "mixed_instances_policy", web), Some(false));
+    assert_eq!(text(df, "instance_types", web), None);
+    assert_eq!(time(df, "created_time", web).as_deref(), Some("2026-02-03 09:45:12.345"));
+    assert_eq!(text(df, "tags", web).as_deref(), Some(r#"{"Name":"web","team":"checkout"}"#));
+    assert!(text(df, "auto_scaling_group_arn", web).unwrap().ends_with(":autoScalingGroupName/web"));
+
+    // batch-spot: the mixed-instances policy's template (pinned to version 3) and its typed overrides, in order;
+    // an attribute-based override names no type.
+    let batch = row_of(df, "auto_scaling_group_name", "batch-spot");
+    assert_eq!(sizes(batch), [0, 20, 0, 0]);
+    assert_eq!(boolean(df, "mixed_instances_policy", batch), Some(true));
+    assert_eq!(text(df, "launch_template_id", batch).as_deref(), Some("lt-0aaa00000000002"));
+    assert_eq!(text(df, "launch_template_version", batch).as_deref(), Some("3"));
+    assert_eq!(text(df, "instance_types", batch).as_deref(), Some("c6g.xlarge,c7g.xlarge"));
+
+    // legacy-reports: a launch configuration, no template.
+    let legacy = row_of(df, "auto_scaling_group_name", "legacy-reports");
+    assert_eq!(text(df, "launch_configuration_name", legacy).as_deref(), Some("legacy-reports-2019"));
+    assert_eq!(text(df, "launch_template_id", legacy), None);
+    assert_eq!(text(df, "launch_template_version", legacy), None);
+    assert_eq!(text(df, "tags", legacy).as_deref(), Some("{}"));
+
+    let (err, message) = error_text("auto-scaling-group-missing-size", &CliScope::default());
+    assert!(matches!(err, Error::BadJson { .. }), "{err:?}");
+    assert!(
+        message.contains("auto-scaling-group-missing-size/111111111111/us-east-1/describe-auto-scaling-groups.json")
+    );
+    assert!(message.contains("AutoScalingGroups[0].MaxSize"), "{message}");
 }
 
 #[test]
@@ -795,7 +845,7 @@ fn every_documented_dump_is_recognized_and_in_the_docs() {
     }
     assert!(docs.contains(&dumps_markdown_table()), "docs/import-aws-cli.md's file table is out of date");
     let tables: std::collections::BTreeSet<Table> = CLI_DUMPS.iter().map(|d| d.table).collect();
-    assert_eq!(tables.len(), 11, "every inventory table has a dump");
+    assert_eq!(tables.len(), 12, "every inventory table has a dump");
 }
 
 #[test]

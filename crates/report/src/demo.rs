@@ -27,6 +27,7 @@ static DEMO_FILES: &[(&str, &[u8])] = demo_files!(
     "snapshots.parquet",
     "images.parquet",
     "launch_templates.parquet",
+    "auto_scaling_groups.parquet",
     "addresses.parquet",
     "load_balancers.parquet",
     "nat_gateways.parquet",

@@ -17,11 +17,12 @@
 //! Scope: the credentials' own account, or a list of accounts (or every
 //! active account of the organization) reached by assuming a read-only role
 //! in each; every enabled region of each account (or the ones given); the
-//! inventory of [`CALLS`] (EC2, EBS, launch templates, reserved instances,
-//! load balancers, savings plans, S3 buckets and their settings) and the
-//! CloudWatch metrics of what it found; and billing: the CUR 2.0 export from
-//! its S3 bucket, or, without one, Cost Explorer's daily cost by service and
-//! region ([`Billing`]). `docs/collect.md` lists what is not read.
+//! inventory of [`CALLS`] (EC2, EBS, launch templates, Auto Scaling groups,
+//! reserved instances, load balancers, savings plans, S3 buckets and their
+//! settings) and the CloudWatch metrics of what it found; and billing: the
+//! CUR 2.0 export from its S3 bucket, or, without one, Cost Explorer's daily
+//! cost by service and region ([`Billing`]). `docs/collect.md` lists what is
+//! not read.
 
 /// Every page of a paginated SDK request, or the first error: the SDK's
 /// paginators share no trait to write this as a function over.
@@ -31,6 +32,7 @@ macro_rules! every_page {
     };
 }
 
+mod autoscaling;
 mod billing;
 mod cli_json;
 mod cloudwatch;
@@ -251,6 +253,8 @@ pub enum Service {
     LoadBalancing,
     /// Classic Elastic Load Balancing, per region.
     ClassicLoadBalancing,
+    /// EC2 Auto Scaling, per region.
+    AutoScaling,
     /// Savings Plans, once per account.
     SavingsPlans,
     /// Amazon S3's bucket list, once per account (each bucket's settings are then read in its region).
@@ -282,7 +286,7 @@ const fn call(service: Service, action: &'static str, file_name: &'static str, t
 }
 
 /// Every inventory call the collector makes: the single list of what it reads.
-pub const CALLS: [Call; 12] = [
+pub const CALLS: [Call; 13] = [
     call(Service::Ec2, "ec2:DescribeInstances", "describe-instances.json", Table::Instances),
     call(Service::Ec2, "ec2:DescribeVolumes", "describe-volumes.json", Table::Volumes),
     call(Service::Ec2, "ec2:DescribeSnapshots", "describe-snapshots.json", Table::Snapshots),
@@ -294,6 +298,12 @@ pub const CALLS: [Call; 12] = [
         "ec2:DescribeLaunchTemplateVersions",
         "describe-launch-template-versions.json",
         Table::LaunchTemplates,
+    ),
+    call(
+        Service::AutoScaling,
+        "autoscaling:DescribeAutoScalingGroups",
+        "describe-auto-scaling-groups.json",
+        Table::AutoScalingGroups,
     ),
     call(Service::Ec2, "ec2:DescribeReservedInstances", "describe-reserved-instances.json", Table::Reservations),
     call(
@@ -323,6 +333,7 @@ struct Clients {
     ec2: aws_sdk_ec2::Client,
     load_balancing: aws_sdk_elasticloadbalancingv2::Client,
     classic_load_balancing: aws_sdk_elasticloadbalancing::Client,
+    auto_scaling: aws_sdk_autoscaling::Client,
     savings_plans: aws_sdk_savingsplans::Client,
     cloudwatch: aws_sdk_cloudwatch::Client,
     s3: aws_sdk_s3::Client,
@@ -335,6 +346,7 @@ impl Clients {
             ec2: aws_sdk_ec2::Client::new(&config),
             load_balancing: aws_sdk_elasticloadbalancingv2::Client::new(&config),
             classic_load_balancing: aws_sdk_elasticloadbalancing::Client::new(&config),
+            auto_scaling: aws_sdk_autoscaling::Client::new(&config),
             savings_plans: aws_sdk_savingsplans::Client::new(&config),
             cloudwatch: aws_sdk_cloudwatch::Client::new(&config),
             // A local endpoint (an emulator) serves buckets by path, not by host name.
@@ -349,6 +361,7 @@ impl Clients {
             Service::Ec2 => ec2::fetch(&self.ec2, call).await,
             Service::LoadBalancing => elb::load_balancers(&self.load_balancing).await,
             Service::ClassicLoadBalancing => elb::classic_load_balancers(&self.classic_load_balancing).await,
+            Service::AutoScaling => autoscaling::auto_scaling_groups(&self.auto_scaling).await,
             Service::SavingsPlans => savings_plans::savings_plans(&self.savings_plans).await,
             Service::S3 => s3::list_buckets(&self.s3).await,
         }

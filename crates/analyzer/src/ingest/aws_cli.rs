@@ -100,6 +100,11 @@ pub const CLI_DUMPS: &[CliDump] = &[
         table: Table::LaunchTemplates,
     },
     CliDump {
+        file_name: "describe-auto-scaling-groups.json",
+        command: "aws autoscaling describe-auto-scaling-groups --output json",
+        table: Table::AutoScalingGroups,
+    },
+    CliDump {
         file_name: "describe-addresses.json",
         command: "aws ec2 describe-addresses --output json",
         table: Table::Addresses,
@@ -802,6 +807,7 @@ fn sort_key_columns(table: Table) -> &'static [&'static str] {
         Table::Snapshots => &["account_id", "region", "snapshot_id"],
         Table::Images => &["account_id", "region", "image_id"],
         Table::LaunchTemplates => &["account_id", "region", "launch_template_id", "version_number"],
+        Table::AutoScalingGroups => &["account_id", "region", "auto_scaling_group_name"],
         Table::Addresses => &["account_id", "region", "allocation_id"],
         Table::LoadBalancers => &["account_id", "region", "load_balancer_arn"],
         Table::NatGateways => &["account_id", "region", "nat_gateway_id"],
@@ -925,6 +931,7 @@ fn read_dump(file: &FileCtx<'_>, root: &Value) -> Result<(&'static str, Vec<Vec<
         Table::Buckets => Ok((format, buckets(file, root)?)),
         Table::SavingsPlans => Ok((format, savings_plans(file, root)?)),
         Table::LaunchTemplates => Ok((format, launch_templates(file, root)?)),
+        Table::AutoScalingGroups => Ok((format, auto_scaling_groups(file, root)?)),
         Table::Costs | Table::Metrics | Table::S3Objects => unreachable!("no CLI dump fills `{}`", file.table),
     }
 }
@@ -1569,6 +1576,65 @@ impl BucketConfigs {
             }),
         }
     }
+}
+
+/// One row per Auto Scaling group. The launch template comes from the group's
+/// own `LaunchTemplate` or from its mixed-instances policy's, whichever it
+/// has; the policy's overrides give the instance types it may launch.
+fn auto_scaling_groups(file: &FileCtx<'_>, root: &Value) -> Result<Vec<Vec<Cell>>> {
+    let key = "AutoScalingGroups";
+    let mut rows = Vec::new();
+    for g in items(file, key, required_top_level(file, root, key)?)? {
+        let name = g.req_str("AutoScalingGroupName")?;
+        let arn = g.str("AutoScalingGroupARN")?;
+        let (arn_region, arn_account) = arn.as_deref().map(arn_parts).unwrap_or_default();
+        let account = file.account(&g.path, arn_account.as_deref())?;
+        let region = file.region(&g.path, arn_region.as_deref())?;
+        let policy = g.obj("MixedInstancesPolicy")?;
+        let policy_template = match &policy {
+            Some(p) => p.obj("LaunchTemplate")?,
+            None => None,
+        };
+        let template = match (g.obj("LaunchTemplate")?, &policy_template) {
+            (Some(direct), _) => Some(direct),
+            (None, Some(t)) => t.obj("LaunchTemplateSpecification")?,
+            (None, None) => None,
+        };
+        let mut types = Vec::new();
+        if let Some(t) = &policy_template {
+            for o in t.objs("Overrides")? {
+                if let Some(instance_type) = o.str("InstanceType")? {
+                    types.push(instance_type);
+                }
+            }
+        }
+        let instance_count = g.objs("Instances")?.len();
+        rows.push(row(
+            Table::AutoScalingGroups,
+            vec![
+                ("account_id", Cell::Str(account)),
+                ("region", Cell::Str(region)),
+                ("auto_scaling_group_name", Cell::Str(name)),
+                ("auto_scaling_group_arn", s(arn)),
+                ("min_size", Cell::I64(g.req_i64("MinSize")?)),
+                ("max_size", Cell::I64(g.req_i64("MaxSize")?)),
+                ("desired_capacity", Cell::I64(g.req_i64("DesiredCapacity")?)),
+                ("instance_count", Cell::I64(i64::try_from(instance_count).unwrap_or(i64::MAX))),
+                ("launch_template_id", s(template.as_ref().map(|t| t.str("LaunchTemplateId")).transpose()?.flatten())),
+                (
+                    "launch_template_name",
+                    s(template.as_ref().map(|t| t.str("LaunchTemplateName")).transpose()?.flatten()),
+                ),
+                ("launch_template_version", s(template.as_ref().map(|t| t.str("Version")).transpose()?.flatten())),
+                ("launch_configuration_name", s(g.str("LaunchConfigurationName")?)),
+                ("mixed_instances_policy", Cell::Bool(policy.is_some())),
+                ("instance_types", s(Some(types.join(",")).filter(|t| !t.is_empty()))),
+                ("created_time", t(g.ts("CreatedTime")?)),
+                ("tags", Cell::Str(tags_json(&g.tags()?))),
+            ],
+        ));
+    }
+    Ok(rows)
 }
 
 fn savings_plans(file: &FileCtx<'_>, root: &Value) -> Result<Vec<Vec<Cell>>> {

@@ -126,7 +126,7 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
-use super::ec2_resize::{InPlaceResize, launch_template_roll};
+use super::ec2_resize::{AutoScalingGroups, GroupTypeChange, InPlaceResize};
 use super::{Context, NotEnoughData, Rule, RuleOutput};
 use crate::Table;
 use crate::error::Error;
@@ -244,6 +244,7 @@ impl Rule for Ec2Rightsizing {
             return Ok(RuleOutput::default());
         }
         let assessments = rightsizing::assess(ctx.dataset, ctx.prices, ctx.billed, &settings.params)?;
+        let groups = AutoScalingGroups::load(ctx.dataset, Self::ID)?;
         let mut output = RuleOutput::default();
         for assessment in assessments {
             let subject = assessment.subject;
@@ -255,7 +256,7 @@ impl Rule for Ec2Rightsizing {
                     reason,
                 }),
                 Outcome::Sized(sizing) => {
-                    if let Some(finding) = finding(&subject, &sizing, settings, ctx) {
+                    if let Some(finding) = finding(&subject, &sizing, settings, ctx, groups.as_ref()) {
                         output.findings.push(finding);
                     }
                 }
@@ -266,7 +267,13 @@ impl Rule for Ec2Rightsizing {
 }
 
 /// The finding for a sized subject, if it is over- or under-provisioned.
-fn finding(subject: &Subject, s: &Sizing, settings: &Settings, ctx: &Context<'_>) -> Option<Finding> {
+fn finding(
+    subject: &Subject,
+    s: &Sizing,
+    settings: &Settings,
+    ctx: &Context<'_>,
+    groups: Option<&AutoScalingGroups>,
+) -> Option<Finding> {
     let over = match s.classification {
         Classification::OverProvisioned => true,
         Classification::UnderProvisioned => false,
@@ -332,7 +339,17 @@ fn finding(subject: &Subject, s: &Sizing, settings: &Settings, ctx: &Context<'_>
     };
     let needs_testing = !over || migration || s.requirement.instance_store || best.is_some_and(|b| b.risk.score >= 3);
     let remediation = match best {
-        Some(best) if group => group_remediation(&subject.region, &subject.id, current, best, over),
+        Some(best) if group => group_remediation(
+            &GroupTypeChange {
+                region: &subject.region,
+                group: &subject.id,
+                source: groups.and_then(|g| g.get(&subject.account_id, &subject.region, &subject.id)),
+                to: best.instance_type(),
+                arm64_image: best.effort == MigrationEffort::Medium,
+            },
+            current,
+            over,
+        ),
         Some(best) => instance_remediation(&subject.region, &subject.id, s.current, best, over),
         None => Remediation {
  lifecycle_configuration: None,
@@ -632,30 +649,21 @@ fn instance_remediation(
     }
 }
 
-fn group_remediation(region: &str, group: &str, from: &str, to: &Candidate, over: bool) -> Remediation {
-    let target = to.instance_type();
-    let arm = to.effort == MigrationEffort::Medium;
-    let data = if arm {
-        format!("{{\"InstanceType\":\"{target}\",\"ImageId\":\"<arm64-ami-id>\"}}")
-    } else {
-        format!("{{\"InstanceType\":\"{target}\"}}")
-    };
-    let mut cli = launch_template_roll(region, group, &data);
-    if arm {
-        cli.insert(0, format!("# {from} to {target} is x86_64 to arm64: the new version needs an arm64 AMI (fill it in below) with arm64 builds of everything the group runs."));
+fn group_remediation(change: &GroupTypeChange<'_>, from: &str, over: bool) -> Remediation {
+    let mut cli = change.commands();
+    if change.arm64_image {
+        cli.insert(0, format!("# {from} to {} is x86_64 to arm64: the new version needs an arm64 AMI (fill it in below) with arm64 builds of everything the group runs.", change.to));
     }
     Remediation {
         lifecycle_configuration: None,
         summary: format!(
-            "{} Auto Scaling group {group}: create a launch template version with {target} in place of {from}{}, point the group at it and roll it out with an instance refresh (a group on a launch configuration or a mixed-instances policy needs the type changed there instead).",
+            "{} Auto Scaling group {} from {from}: {}.",
             if over { "Downsize" } else { "Resize" },
-            if arm { " and an arm64 AMI" } else { "" }
+            change.group,
+            change.how()
         ),
         cli,
-        terraform: Some(format!(
-            "# In the aws_launch_template used by {group}:\ninstance_type = \"{target}\"{}\n# and an instance_refresh block in its aws_autoscaling_group to roll the change out.",
-            if arm { "\nimage_id      = data.aws_ami.<arm64 image>.id  # an arm64 AMI" } else { "" }
-        )),
+        terraform: Some(change.terraform()),
     }
 }
 

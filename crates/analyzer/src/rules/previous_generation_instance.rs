@@ -63,7 +63,7 @@ use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::columns::{strings, times};
-use super::ec2_resize::{InPlaceResize, launch_template_roll};
+use super::ec2_resize::{AutoScalingGroups, GroupTypeChange, InPlaceResize};
 use super::{Context, NotEnoughData, Rule, RuleOutput, parse_tags};
 use crate::Table;
 use crate::error::{Error, PolarsResultExt};
@@ -159,6 +159,7 @@ impl Rule for PreviousGenerationInstance {
         let asg = strings(&running, "auto_scaling_group", context)?;
         let tags = strings(&running, "tags", context)?;
         let launched = times(&running, "launch_time", context)?;
+        let groups = AutoScalingGroups::load(ctx.dataset, Self::ID)?;
 
         let hours = ctx.prices.hours_per_month();
         let mut output = RuleOutput::default();
@@ -269,7 +270,13 @@ impl Rule for PreviousGenerationInstance {
                 confidence,
                 risk: if instance_store { Risk::NeedsTesting } else { Risk::ChangeWindow },
                 remediation: match group {
-                    Some(group) => group_remediation(region, group, instance_type, &target.instance_type),
+                    Some(group) => group_remediation(&GroupTypeChange {
+                        region,
+                        group,
+                        source: groups.as_ref().and_then(|g| g.get(account, region, group)),
+                        to: &target.instance_type,
+                        arm64_image: false,
+                    }),
                     None => remediation(region, instance_id, instance_type, &target.instance_type, instance_store),
                 },
                 tags: parse_tags(tags.get(i)),
@@ -366,16 +373,16 @@ fn remediation(region: &str, instance_id: &str, from: &str, to: &str, instance_s
     }
 }
 
-fn group_remediation(region: &str, group: &str, from: &str, to: &str) -> Remediation {
+fn group_remediation(change: &GroupTypeChange<'_>) -> Remediation {
     Remediation {
         lifecycle_configuration: None,
         summary: format!(
-            "The instance belongs to Auto Scaling group {group}: change the group's launch template from {from} to {to} and roll the group with an instance refresh, after checking its AMI has the ENA and NVMe drivers (a group on a launch configuration needs a launch template first)."
+            "The instance belongs to Auto Scaling group {}: after checking its AMI has the ENA and NVMe drivers, {}.",
+            change.group,
+            change.how()
         ),
-        cli: launch_template_roll(region, group, &format!("{{\"InstanceType\":\"{to}\"}}")),
-        terraform: Some(format!(
-            "# In the aws_launch_template used by {group}:\ninstance_type = \"{to}\"\n# and an instance_refresh block in its aws_autoscaling_group to roll the change out."
-        )),
+        cli: change.commands(),
+        terraform: Some(change.terraform()),
     }
 }
 

@@ -11,16 +11,22 @@
 //! - not the image of any instance that is not terminated (running or
 //!   stopped instances may need it to be rebuilt);
 //! - not referenced by the default or the latest version of any launch
-//!   template (what Auto Scaling groups and fleets launch from).
+//!   template (what Auto Scaling groups and fleets launch from), nor by a
+//!   version an Auto Scaling group pins by number.
 //!
 //! When the snapshot has no `launch_templates` table, images are still
 //! judged — their launch history already shows any launch template that
 //! actually launched them — but confidence drops one level and the evidence
-//! says launch templates were not checked. Confidence also drops when a
-//! launch template in the same region resolves its image at launch from an
-//! SSM parameter (`resolve:ssm:...`), which may point at this image; the
-//! remediation then prints the command to check. Launch configurations and
-//! launch template versions pinned by number are not checked.
+//! says launch templates were not checked. Confidence also drops when
+//! something in the same region may launch this image without the snapshot
+//! saying which image it is, and the remediation prints the command that
+//! tells: a launch template resolving its image at launch from an SSM
+//! parameter (`resolve:ssm:...`), an Auto Scaling group pinning a template
+//! version the snapshot does not hold, or a group on a launch configuration
+//! (whose image is not read). Groups are known from the
+//! `auto_scaling_groups` table; without it, versions pinned by number and
+//! launch configurations go unchecked, as the launch history covers what
+//! they actually launched.
 //!
 //! An image that cannot be judged goes under "not enough data": no creation
 //! date, no `instances` table, instances in its region whose image is not
@@ -47,8 +53,8 @@
 //!
 //! Confidence is high when the last launch is recorded and launch templates
 //! were checked, medium when the image was never launched (judged from its
-//! creation date), one level lower without launch templates or with
-//! SSM-resolved ones in the region. Risk is non-disruptive: instances
+//! creation date), one level lower without launch templates or with a
+//! launcher in the region whose image the snapshot does not show. Risk is non-disruptive: instances
 //! already launched from an image keep running when it is deregistered.
 //!
 //! ## Settings
@@ -63,6 +69,7 @@ use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::columns::{bools, ints, strings, times};
+use super::ec2_resize::{AutoScalingGroups, LaunchSource};
 use super::{Context, NotEnoughData, Rule, RuleOutput, parse_tags};
 use crate::error::{Error, PolarsResultExt};
 use crate::finding::{Category, Confidence, Evidence, Finding, Remediation, Risk};
@@ -340,22 +347,34 @@ impl Instances {
     }
 }
 
-/// The default and latest launch template versions.
+/// The launch template versions that can launch instances: each template's
+/// default and latest version, and any version an Auto Scaling group pins by
+/// number.
 struct Templates {
     /// Versions referencing each (account, image id), described.
     referencing: HashMap<(String, String), Vec<String>>,
-    /// Versions resolving their image from SSM, by (account, region): (description, parameter).
-    ssm: HashMap<(String, String), Vec<(String, String)>>,
-    /// Default or latest versions, by (account, region).
+    /// What may launch an image the snapshot cannot name, by (account, region).
+    doubts: HashMap<(String, String), Vec<Doubt>>,
+    /// Versions that can launch instances, by (account, region).
     versions: HashMap<(String, String), usize>,
+    /// Auto Scaling groups by (account, region); `None` without an `auto_scaling_groups` table.
+    groups: Option<HashMap<(String, String), usize>>,
+}
+
+/// A launcher whose image the snapshot does not show, and the command that shows it.
+struct Doubt {
+    label: &'static str,
+    detail: String,
+    /// Prints the image it launches.
+    command: String,
 }
 
 impl Templates {
     fn load(dataset: &Dataset) -> Result<Option<Self>, Error> {
         let Some(templates) = dataset.table(Table::LaunchTemplates) else { return Ok(None) };
+        let groups = AutoScalingGroups::load(dataset, UnusedAmi::ID)?;
         let context = "unused-ami: launch templates";
         let df = templates
-            .filter(col("default_version").or(col("latest_version")))
             .sort(["account_id", "region", "launch_template_id", "version_number"], SortMultipleOptions::default())
             .collect()
             .during(|| context.into())?;
@@ -365,25 +384,108 @@ impl Templates {
         let name = strings(&df, "launch_template_name", context)?;
         let version = ints(&df, "version_number", context)?;
         let default = bools(&df, "default_version", context)?;
+        let latest = bools(&df, "latest_version", context)?;
         let image = strings(&df, "image_id", context)?;
-        let mut out = Self { referencing: HashMap::new(), ssm: HashMap::new(), versions: HashMap::new() };
+        let pinned: HashSet<(&str, &str, &str, i64)> = groups
+            .iter()
+            .flat_map(AutoScalingGroups::iter)
+            .filter_map(|((account, region, _), source)| {
+                let (id, version) = template_of(source)?;
+                Some((account.as_str(), region.as_str(), id, version.parse().ok()?))
+            })
+            .collect();
+        let mut out = Self {
+            referencing: HashMap::new(),
+            doubts: HashMap::new(),
+            versions: HashMap::new(),
+            groups: groups.as_ref().map(|groups| {
+                let mut counts = HashMap::new();
+                for ((account, region, _), _) in groups.iter() {
+                    *counts.entry((account.clone(), region.clone())).or_default() += 1;
+                }
+                counts
+            }),
+        };
+        // The (account, region, template) versions that can launch: `$Default`, `$Latest` and numbers.
+        let mut launchable: HashSet<(String, String, String, String)> = HashSet::new();
         for i in 0..df.height() {
-            let (Some(account), Some(region), Some(id)) = (account.get(i), region.get(i), id.get(i)) else { continue };
+            let (Some(account), Some(region), Some(id), Some(number)) =
+                (account.get(i), region.get(i), id.get(i), version.get(i))
+            else {
+                continue;
+            };
+            let is_default = default.get(i) == Some(true);
+            let is_latest = latest.get(i) == Some(true);
+            let is_pinned = pinned.contains(&(account, region, id, number));
+            if !(is_default || is_latest || is_pinned) {
+                continue;
+            }
+            let versions =
+                [(is_default, "$Default".to_owned()), (is_latest, "$Latest".to_owned()), (true, number.to_string())];
+            for (applies, version) in versions {
+                if applies {
+                    launchable.insert((account.to_owned(), region.to_owned(), id.to_owned(), version));
+                }
+            }
             let region_key = (account.to_owned(), region.to_owned());
             *out.versions.entry(region_key.clone()).or_default() += 1;
             let Some(image) = image.get(i) else { continue };
-            let which = if default.get(i) == Some(true) { "default" } else { "latest" };
+            let which: Vec<&str> =
+                [(is_default, "default"), (is_latest, "latest"), (is_pinned, "pinned by an Auto Scaling group")]
+                    .into_iter()
+                    .filter_map(|(applies, what)| applies.then_some(what))
+                    .collect();
             let described = format!(
-                "{id}{} version {} ({which})",
+                "{id}{} version {number} ({})",
                 name.get(i).map_or_else(String::new, |n| format!(" ({n})")),
-                version.get(i).unwrap_or_default()
+                which.join(", ")
             );
             match image.strip_prefix(SSM_PREFIX) {
-                Some(parameter) => out.ssm.entry(region_key).or_default().push((described, parameter.to_owned())),
+                Some(parameter) => out.doubts.entry(region_key).or_default().push(Doubt {
+                    label: "launch template resolving its image from SSM at launch",
+                    detail: format!("{described}: {SSM_PREFIX}{parameter}"),
+                    command: format!("aws ssm get-parameter --region {region} --name '{parameter}' --query Parameter.Value --output text"),
+                }),
                 None => out.referencing.entry((account.to_owned(), image.to_owned())).or_default().push(described),
             }
         }
+        for ((account, region, group), source) in groups.iter().flat_map(AutoScalingGroups::iter) {
+            let doubt = match (source, template_of(source)) {
+                (_, Some((template, version))) => {
+                    let key = (account.clone(), region.clone(), template.to_owned(), version.to_owned());
+                    if launchable.contains(&key) {
+                        continue;
+                    }
+                    Doubt {
+                        label: "Auto Scaling group launching a template version the snapshot does not hold",
+                        detail: format!("{group} launches {template} version {version}"),
+                        command: format!(
+                            "aws ec2 describe-launch-template-versions --region {region} --launch-template-id {template} --versions '{version}' --query 'LaunchTemplateVersions[0].LaunchTemplateData.ImageId' --output text"
+                        ),
+                    }
+                }
+                (LaunchSource::LaunchConfiguration(configuration), None) => Doubt {
+                    label: "Auto Scaling group on a launch configuration (its image is not read)",
+                    detail: format!("{group} launches from launch configuration {configuration}"),
+                    command: format!(
+                        "aws autoscaling describe-launch-configurations --region {region} --launch-configuration-names '{configuration}' --query 'LaunchConfigurations[0].ImageId' --output text"
+                    ),
+                },
+                (_, None) => continue,
+            };
+            out.doubts.entry((account.clone(), region.clone())).or_default().push(doubt);
+        }
         Ok(Some(out))
+    }
+}
+
+/// The launch template and version a group launches from, if it uses one.
+fn template_of(source: &LaunchSource) -> Option<(&str, &str)> {
+    match source {
+        LaunchSource::Template { id, version } | LaunchSource::MixedInstances { id, version, .. } => {
+            Some((id.as_str(), version.as_str()))
+        }
+        LaunchSource::LaunchConfiguration(_) => None,
     }
 }
 
@@ -529,7 +631,7 @@ fn finding(
     as_of: NaiveDateTime,
 ) -> Finding {
     let region_key = (image.account.clone(), image.region.clone());
-    let ssm = templates.and_then(|t| t.ssm.get(&region_key)).map_or(&[][..], Vec::as_slice);
+    let doubts = templates.and_then(|t| t.doubts.get(&region_key)).map_or(&[][..], Vec::as_slice);
     let created = image.created.unwrap_or(as_of);
     let mut evidence = vec![
         Evidence::text("state", "available"),
@@ -562,9 +664,18 @@ fn finding(
             "launch templates referencing it",
             match t.versions.get(&region_key).copied().unwrap_or(0) {
                 0 => format!("none: no launch template in {}", image.region),
-                n => format!("none of the {n} default or latest version(s) in {}", image.region),
+                n => format!("none of the {n} default, latest or group-pinned version(s) in {}", image.region),
             },
         ));
+        if let Some(groups) = &t.groups {
+            evidence.push(Evidence::text(
+                "Auto Scaling groups",
+                match groups.get(&region_key).copied().unwrap_or(0) {
+                    0 => format!("none in {}", image.region),
+                    n => format!("{n} in {}, their launch sources checked", image.region),
+                },
+            ));
+        }
     } else {
         confidence = lower(confidence);
         evidence.push(Evidence::text(
@@ -572,12 +683,12 @@ fn finding(
             "not checked: the snapshot has no launch_templates table (describe-launch-template-versions.json)",
         ));
     }
-    if !ssm.is_empty() {
+    if !doubts.is_empty() {
         confidence = lower(confidence);
-        for (described, parameter) in ssm {
+        for doubt in doubts {
             evidence.push(Evidence::text(
-                "launch template resolving its image from SSM at launch",
-                format!("{described}: {SSM_PREFIX}{parameter}; check that it does not resolve to {}", image.id),
+                doubt.label,
+                format!("{}; check that it does not launch {}", doubt.detail, image.id),
             ));
         }
     }
@@ -643,20 +754,18 @@ fn finding(
         price_source: source.unwrap_or_else(|| ctx.billed.source()),
         confidence,
         risk: Risk::NonDisruptive,
-        remediation: remediation(&image.region, &image.id, &snapshot_ids, ssm),
+        remediation: remediation(&image.region, &image.id, &snapshot_ids, doubts),
         tags: parse_tags(image.tags.as_deref()),
         covers: snapshot_ids,
     }
 }
 
-fn remediation(region: &str, image_id: &str, snapshot_ids: &[String], ssm: &[(String, String)]) -> Remediation {
+fn remediation(region: &str, image_id: &str, snapshot_ids: &[String], doubts: &[Doubt]) -> Remediation {
     let mut cli = vec![format!(
         "# shared with other accounts? They can no longer launch it once it is deregistered:\naws ec2 describe-image-attribute --region {region} --image-id {image_id} --attribute launchPermission"
     )];
-    for (_, parameter) in ssm {
-        cli.push(format!(
-            "# must not print {image_id}:\naws ssm get-parameter --region {region} --name '{parameter}' --query Parameter.Value --output text"
-        ));
+    for doubt in doubts {
+        cli.push(format!("# must not print {image_id}:\n{}", doubt.command));
     }
     cli.push(format!(
         "# fails while deregistration protection is on (aws ec2 disable-image-deregistration-protection):\naws ec2 deregister-image --region {region} --image-id {image_id}"

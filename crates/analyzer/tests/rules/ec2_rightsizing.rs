@@ -152,12 +152,23 @@ fn instances_frame(rows: &[Row]) -> DataFrame {
 }
 
 fn dataset(rows: &[Row], points: Points, costs: Option<DataFrame>, gaps: Vec<DataGap>) -> Dataset {
+    dataset_with(rows, points, costs, gaps, Vec::new())
+}
+
+fn dataset_with(
+    rows: &[Row],
+    points: Points,
+    costs: Option<DataFrame>,
+    gaps: Vec<DataGap>,
+    more: Vec<(Table, DataFrame)>,
+) -> Dataset {
     let mut manifest = manifest(at(10, 1), end());
     manifest.data_gaps = gaps;
     let mut frames = vec![(Table::Instances, instances_frame(rows)), (Table::Metrics, points.frame())];
     if let Some(costs) = costs {
         frames.push((Table::Costs, costs));
     }
+    frames.extend(more);
     Dataset::from_frames(manifest, frames).unwrap()
 }
 
@@ -234,6 +245,10 @@ fn flat(max: f64, avg: f64, net: f64) -> Load {
 ///   **i-odd** an unknown type, **i-win** Windows, **i-eu** in eu-west-1 (a metrics data gap),
 ///   **acme-mixed** (members on m5.large and c5.large).
 fn main_dataset() -> Dataset {
+    main_dataset_with(Vec::new())
+}
+
+fn main_dataset_with(more: Vec<(Table, DataFrame)>) -> Dataset {
     let mut rows = vec![
         instance("i-report", "m5.xlarge"),
         instance("i-ri", "m5.xlarge"),
@@ -286,7 +301,7 @@ fn main_dataset() -> Dataset {
         reason: "cloudwatch:GetMetricData denied in eu-west-1".into(),
     };
     let bill = daily_bill("i-ri", "BoxUsage:m5.xlarge", 2.7648, 4.608);
-    dataset(&rows, points, Some(bill), vec![gap])
+    dataset_with(&rows, points, Some(bill), vec![gap], more)
 }
 
 fn ids(findings: &[Finding]) -> Vec<&str> {
@@ -472,6 +487,43 @@ fn busy_new_gpu_and_unpriced_instances_are_left_alone_or_listed_as_not_enough_da
         "ec2_rightsizing_not_enough_data",
         analysis.not_enough_data.iter().filter(|s| s.rule == RULE).collect::<Vec<_>>()
     );
+}
+
+#[test]
+fn a_group_with_a_mixed_instances_policy_is_resized_through_its_overrides() {
+    let groups = DataFrame::new_infer_height(vec![
+        Column::new("account_id".into(), ["111111111111"]),
+        Column::new("region".into(), ["us-east-1"]),
+        Column::new("auto_scaling_group_name".into(), ["acme-web"]),
+        Column::new("launch_template_id".into(), ["lt-0web"]),
+        Column::new("launch_template_version".into(), ["$Default"]),
+        Column::new("mixed_instances_policy".into(), [true]),
+        Column::new("instance_types".into(), ["m5.large,m5a.large"]),
+        Column::new("min_size".into(), [3i64]),
+        Column::new("max_size".into(), [6i64]),
+        Column::new("desired_capacity".into(), [3i64]),
+        Column::new("instance_count".into(), [3i64]),
+        Column::new("tags".into(), ["{}"]),
+    ])
+    .unwrap();
+    let analysis = analyze(&main_dataset_with(vec![(Table::AutoScalingGroups, groups)]), &Config::default()).unwrap();
+    let findings = findings_of(&analysis, RULE);
+    let f = by_id(&findings, "acme-web");
+    assert_dollars(f.monthly_savings, 99.864, "the group table changes how, not how much");
+    assert!(
+        f.remediation.summary.starts_with(
+            "Downsize Auto Scaling group acme-web from m5.large: its mixed-instances policy picks the type (m5.large, m5a.large): create a launch template version with r6g.medium and an arm64 AMI"
+        ),
+        "{}",
+        f.remediation.summary
+    );
+    let cli = &f.remediation.cli;
+    assert!(cli[0].contains("x86_64 to arm64"), "{cli:?}");
+    assert!(cli[1].contains("--launch-template-id lt-0web --source-version '$Default'"), "{}", cli[1]);
+    assert!(cli[2].contains("--mixed-instances-policy"), "{}", cli[2]);
+    assert!(cli[3].contains("start-instance-refresh"), "{}", cli[3]);
+    // Instances outside the group are not touched by it.
+    assert!(!by_id(&findings, "i-report").remediation.cli.iter().any(|c| c.contains("autoscaling")));
 }
 
 #[test]

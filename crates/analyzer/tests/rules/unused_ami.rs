@@ -225,6 +225,10 @@ fn templates_frame() -> DataFrame {
 }
 
 fn dataset(with_instances: bool, with_templates: bool) -> Dataset {
+    dataset_with_groups(with_instances, with_templates, false)
+}
+
+fn dataset_with_groups(with_instances: bool, with_templates: bool, with_groups: bool) -> Dataset {
     let window = (at(10, 18), at(11, 1));
     let costs = cur(&[
         (
@@ -251,6 +255,9 @@ fn dataset(with_instances: bool, with_templates: bool) -> Dataset {
     }
     if with_templates {
         frames.push((Table::LaunchTemplates, templates_frame()));
+    }
+    if with_groups {
+        frames.push((Table::AutoScalingGroups, groups_frame()));
     }
     Dataset::from_frames(manifest(at(10, 1), at(11, 1)), frames).unwrap()
 }
@@ -310,7 +317,10 @@ fn unused_images_are_priced_by_their_snapshots() {
     assert_eq!(old.covers, ["snap-old-root", "snap-old-data"]);
     assert_eq!(old.price_source.origin, PriceOrigin::Catalog, "snap-old-data at list price");
     assert_eq!(old.title, "AMI web-golden-2025-01 not launched for 518 days, 2 snapshots still billed");
-    assert_eq!(text(old, "launch templates referencing it"), "none of the 3 default or latest version(s) in us-east-1");
+    assert_eq!(
+        text(old, "launch templates referencing it"),
+        "none of the 3 default, latest or group-pinned version(s) in us-east-1"
+    );
     assert_eq!(
         old.remediation.cli[1..],
         [
@@ -371,6 +381,65 @@ fn without_launch_templates_images_are_judged_with_less_confidence() {
     assert_eq!(by_id(&findings, "ami-eu").confidence, Medium, "no SSM reference known without templates");
     assert_eq!(by_id(&findings, "ami-lt-latest").confidence, Low, "never launched, templates not checked");
     assert!((by_id(&findings, "ami-lt-default").monthly_savings - 0.60).abs() < 1e-9);
+}
+
+fn groups_frame() -> DataFrame {
+    DataFrame::new_infer_height(vec![
+        Column::new("account_id".into(), [ACCOUNT; 4]),
+        Column::new("region".into(), ["us-east-1", "us-east-1", "us-east-1", "eu-west-1"]),
+        Column::new("auto_scaling_group_name".into(), ["web", "batch-pinned", "legacy", "eu-pinned"]),
+        Column::new("launch_template_id".into(), [Some("lt-1"), Some("lt-2"), None, Some("lt-3")]),
+        Column::new("launch_template_version".into(), [Some("$Latest"), Some("1"), None, Some("7")]),
+        Column::new("launch_configuration_name".into(), [None, None, Some("legacy-lc"), None]),
+        Column::new("min_size".into(), [1i64; 4]),
+        Column::new("max_size".into(), [2i64; 4]),
+        Column::new("desired_capacity".into(), [1i64; 4]),
+        Column::new("instance_count".into(), [1i64; 4]),
+        Column::new("mixed_instances_policy".into(), [false; 4]),
+        Column::new("tags".into(), ["{}"; 4]),
+    ])
+    .unwrap()
+}
+
+#[test]
+fn auto_scaling_groups_keep_pinned_versions_and_cast_doubt_on_what_they_hide() {
+    let analysis = analyze(&dataset_with_groups(true, true, true), &Config::default()).unwrap();
+    assert!(analysis.errors.is_empty(), "{:?}", analysis.errors);
+    let findings = findings_of(&analysis, RULE);
+    assert_eq!(
+        ids(&findings),
+        ["ami-old", "ami-eu", "ami-never", "ami-shared", "ami-ignored", "ami-terminated-use"],
+        "ami-lt-old is launched by lt-2 version 1, which batch-pinned pins"
+    );
+
+    // us-east-1: web launches lt-1's $Latest (held); legacy's launch configuration hides its image.
+    let old = by_id(&findings, "ami-old");
+    assert_eq!(old.confidence, Medium, "High without the launch configuration's doubt");
+    assert_eq!(
+        text(old, "launch templates referencing it"),
+        "none of the 4 default, latest or group-pinned version(s) in us-east-1"
+    );
+    assert_eq!(text(old, "Auto Scaling groups"), "3 in us-east-1, their launch sources checked");
+    assert_eq!(
+        text(old, "Auto Scaling group on a launch configuration (its image is not read)"),
+        "legacy launches from launch configuration legacy-lc; check that it does not launch ami-old"
+    );
+    assert_eq!(
+        old.remediation.cli[1],
+        "# must not print ami-old:\naws autoscaling describe-launch-configurations --region us-east-1 --launch-configuration-names 'legacy-lc' --query 'LaunchConfigurations[0].ImageId' --output text"
+    );
+    assert!(!old.evidence.iter().any(|e| e.label.contains("template version the snapshot does not hold")));
+
+    // eu-west-1: eu-pinned asks for lt-3 version 7, which the snapshot does not hold (only version 1).
+    let eu = by_id(&findings, "ami-eu");
+    assert_eq!(eu.confidence, Medium, "one level lower for the SSM parameter and the missing version together");
+    assert_eq!(
+        text(eu, "Auto Scaling group launching a template version the snapshot does not hold"),
+        "eu-pinned launches lt-3 version 7; check that it does not launch ami-eu"
+    );
+    assert!(eu.remediation.cli.iter().any(|c| c.ends_with(
+        "aws ec2 describe-launch-template-versions --region eu-west-1 --launch-template-id lt-3 --versions '7' --query 'LaunchTemplateVersions[0].LaunchTemplateData.ImageId' --output text"
+    )));
 }
 
 #[test]

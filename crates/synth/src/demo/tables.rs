@@ -25,7 +25,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDateTime;
 use polars::prelude::*;
 
-use super::plan::{ACCOUNTS, Bucket, HOURS, Plan, StorageClass, hour, window_start};
+use super::plan::{ACCOUNTS, Bucket, HOURS, Instance, LaunchTemplate, Plan, StorageClass, hour, window_start};
 use super::{series, shape};
 use crate::cur2::micros;
 use crate::rng::Rng;
@@ -223,6 +223,8 @@ pub fn inventory(plan: &Plan) -> PolarsResult<Vec<(costwise_analyzer::Table, Dat
         time("create_time", versions.iter().map(|(_, v)| Some(v.created)).collect()),
     ])?;
 
+    let auto_scaling_groups = auto_scaling_groups(plan, &live)?;
+
     let a = &plan.addresses;
     let addresses = frame(vec![
         text_req("account_id", account_ids(a.iter().map(|x| x.account))),
@@ -326,12 +328,78 @@ pub fn inventory(plan: &Plan) -> PolarsResult<Vec<(costwise_analyzer::Table, Dat
         (Table::Snapshots, snapshots),
         (Table::Images, images),
         (Table::LaunchTemplates, launch_templates),
+        (Table::AutoScalingGroups, auto_scaling_groups),
         (Table::Addresses, addresses),
         (Table::LoadBalancers, load_balancers),
         (Table::NatGateways, nat_gateways),
         (Table::Buckets, buckets),
         (Table::Reservations, reservations),
         (Table::SavingsPlans, savings_plans),
+    ])
+}
+
+/// One Auto Scaling group per group name the live instances carry, sized to
+/// its members (min = desired = members, max twice that), launching the
+/// `$Latest` version of the launch template of its account and region whose
+/// name starts its own (`acme-web` for `acme-web-asg`).
+fn auto_scaling_groups(plan: &Plan, live: &[&Instance]) -> PolarsResult<DataFrame> {
+    struct Group<'p> {
+        account: usize,
+        region: &'static str,
+        name: &'p str,
+        members: i64,
+        template: &'p LaunchTemplate,
+        created: Option<NaiveDateTime>,
+        tags: String,
+    }
+    let mut members: BTreeMap<(usize, &str, &str), Vec<&Instance>> = BTreeMap::new();
+    for instance in live {
+        if let Some(group) = &instance.asg {
+            members.entry((instance.account, instance.region.code, group.as_str())).or_default().push(instance);
+        }
+    }
+    let groups: Vec<Group<'_>> = members
+        .into_iter()
+        .map(|((account, region, name), members)| Group {
+            account,
+            region,
+            name,
+            members: members.len() as i64,
+            template: plan
+                .launch_templates
+                .iter()
+                .find(|t| t.account == account && t.region.code == region && name.starts_with(t.name.as_str()))
+                .unwrap_or_else(|| panic!("Auto Scaling group {name} has no launch template in the plan")),
+            created: members.iter().map(|i| i.launch).min().map(|t| t - chrono::Duration::hours(1)),
+            tags: tags_json(&[("app", members[0].app), ("team", members[0].team)]),
+        })
+        .collect();
+    let arn = |(index, g): (usize, &Group<'_>)| {
+        Some(format!(
+            "arn:aws:autoscaling:{}:{}:autoScalingGroup:6d3c2a10-0000-4000-8000-{index:012}:autoScalingGroupName/{}",
+            g.region, ACCOUNTS[g.account].id, g.name
+        ))
+    };
+    let sizes = |name: &str, size: fn(&Group<'_>) -> i64| {
+        Series::new(name.into(), groups.iter().map(size).collect::<Vec<_>>()).into_column()
+    };
+    frame(vec![
+        text_req("account_id", account_ids(groups.iter().map(|g| g.account))),
+        text_req("region", groups.iter().map(|g| g.region.to_owned()).collect()),
+        text_req("auto_scaling_group_name", groups.iter().map(|g| g.name.to_owned()).collect()),
+        text("auto_scaling_group_arn", groups.iter().enumerate().map(arn).collect()),
+        sizes("min_size", |g| g.members),
+        sizes("max_size", |g| 2 * g.members),
+        sizes("desired_capacity", |g| g.members),
+        sizes("instance_count", |g| g.members),
+        text("launch_template_id", groups.iter().map(|g| Some(g.template.id.clone())).collect()),
+        text("launch_template_name", groups.iter().map(|g| Some(g.template.name.clone())).collect()),
+        text("launch_template_version", groups.iter().map(|_| Some("$Latest".to_owned())).collect()),
+        text("launch_configuration_name", groups.iter().map(|_| None).collect()),
+        Series::new("mixed_instances_policy".into(), groups.iter().map(|_| false).collect::<Vec<_>>()).into_column(),
+        text("instance_types", groups.iter().map(|_| None).collect()),
+        time("created_time", groups.iter().map(|g| g.created).collect()),
+        text_req("tags", groups.iter().map(|g| g.tags.clone()).collect()),
     ])
 }
 
