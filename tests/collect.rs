@@ -405,14 +405,21 @@ fn collect_reads_every_account_and_region_and_the_analysis_finds_the_planted_was
     assert_eq!(refresh.status.code(), Some(3), "a region without prices makes it partial: {stderr}");
     assert!(stderr.contains("warning: the Price List API has no products for xx-nowhere-1"), "{stderr}");
     assert!(
-        stderr.contains("eu-west-1: 13 rate(s), published 2026-11-20"),
-        "4 instances (2 pages), 7 volume types, 2 NAT rates: {stderr}"
+        stderr.contains("eu-west-1: 13 rate(s) and 4 savings-plan rate(s), published 2026-11-20"),
+        "4 instances (2 pages), 7 volume types, 2 NAT rates; savings-plan rates of 3 of those types in 3 offerings \
+         (2 pages; capacity-reservation hours and a type without an on-demand rate skipped): {stderr}"
     );
     let cache: Value = serde_json::from_slice(&std::fs::read(&prices).unwrap()).unwrap();
     let rates = &cache["regions"]["eu-west-1"]["rates"];
     assert_eq!((rates["ec2:m5.large"].as_f64(), rates["ec2:t3.micro"].as_f64()), (Some(0.107), Some(0.0114)));
     assert_eq!((rates["ebs.gp2_gb_month"].as_f64(), rates["ebs.gp3_gb_month"].as_f64()), (Some(0.11), Some(0.088)));
     assert_eq!(rates["ec2_network.nat_gateway_hour"].as_f64(), Some(0.048));
+    let discount = |key: &str| rates[key].as_f64().unwrap_or_else(|| panic!("no {key} in {rates}"));
+    assert!((discount("sp_discount.compute_sp_1yr_no_upfront:m5.large") - (1.0 - 0.0749 / 0.107)).abs() < 1e-9);
+    assert!((discount("sp_discount.compute_sp_1yr_no_upfront:m5.xlarge") - (1.0 - 0.1498 / 0.214)).abs() < 1e-9);
+    assert!((discount("sp_discount.ec2_instance_sp_1yr_no_upfront:m5.large") - (1.0 - 0.0685 / 0.107)).abs() < 1e-9);
+    assert!((discount("sp_discount.compute_sp_3yr_all_upfront:m5.2xlarge") - (1.0 - 0.2054 / 0.428)).abs() < 1e-9);
+    assert!(rates.get("sp_discount.compute_sp_1yr_no_upfront:c7g.large").is_none(), "no on-demand rate to compare");
 
     let config = dir.path().join("costwise.toml");
     std::fs::write(&config, "[price-list]\ncache = \"prices.json\"\n").unwrap();
@@ -523,13 +530,13 @@ const RECORDED: &[Rule] = &[
     },
     // The management account's own credentials: one savings plan; assumed roles' accounts: none.
     Rule {
-        request: &[],
+        request: &["/DescribeSavingsPlans "],
         scope: &["Credential=testing/", "/savingsplans/"],
         body: "",
         fault: Fault::Recorded(include_str!("../fixtures/aws-replay/describe-savings-plans.json")),
     },
     Rule {
-        request: &[],
+        request: &["/DescribeSavingsPlans "],
         scope: &["/savingsplans/"],
         body: "",
         fault: Fault::Recorded(include_str!("../fixtures/aws-replay/describe-savings-plans-none.json")),
@@ -568,6 +575,29 @@ const PRICE_LIST: &[Rule] = &[
         request: &[],
         body: "\"Value\":\"NAT Gateway\"",
         fault: Fault::Recorded(include_str!("../fixtures/aws-replay/get-products-eu-west-1-nat-gateway.json")),
+    },
+    // The Savings Plans API's offering rates: eu-west-1 in two pages, no rates for other regions.
+    Rule {
+        scope: &["/savingsplans/"],
+        request: &["/DescribeSavingsPlansOfferingRates "],
+        body: "costwise-test-sp-page-2",
+        fault: Fault::Recorded(include_str!(
+            "../fixtures/aws-replay/describe-savings-plans-offering-rates-eu-west-1-2.json"
+        )),
+    },
+    Rule {
+        scope: &["/savingsplans/"],
+        request: &["/DescribeSavingsPlansOfferingRates "],
+        body: "\"eu-west-1\"",
+        fault: Fault::Recorded(include_str!(
+            "../fixtures/aws-replay/describe-savings-plans-offering-rates-eu-west-1-1.json"
+        )),
+    },
+    Rule {
+        scope: &["/savingsplans/"],
+        request: &["/DescribeSavingsPlansOfferingRates "],
+        body: "",
+        fault: Fault::Recorded(include_str!("../fixtures/aws-replay/describe-savings-plans-offering-rates-none.json")),
     },
 ];
 
@@ -818,7 +848,7 @@ fn costwise_run_collects_at_every_run_and_replaces_the_kept_dumps() {
         assert!(stderr.contains("0 Cost Explorer request(s), 1 billing export file(s)"), "{stderr}");
         // The price list is fetched for the snapshot's region by the first run only: the second finds it fresh.
         // (The proxy answers by product family, so us-east-1 gets the recorded eu-west-1 products.)
-        let fetched = stderr.contains("us-east-1: 13 rate(s), published 2026-11-20");
+        let fetched = stderr.contains("us-east-1: 13 rate(s) and 0 savings-plan rate(s), published 2026-11-20");
         assert_eq!(fetched, run == 1, "run {run}: {stderr}");
         let page = PathBuf::from(common::stdout(&output).trim());
         let record: Value =

@@ -722,9 +722,10 @@ pub(crate) fn refresh_price_cache(
     refreshed.cache.save(out)?;
     if !quiet {
         for (region, prices) in &refreshed.cache.regions {
+            let savings_plan = prices.rates.keys().filter(|k| k.starts_with("sp_discount.")).count();
             eprintln!(
-                "{region}: {} rate(s), published {}{}",
-                prices.rates.len(),
+                "{region}: {} rate(s) and {savings_plan} savings-plan rate(s), published {}{}",
+                prices.rates.len() - savings_plan,
                 prices.published.as_deref().unwrap_or("(no date)"),
                 match prices.conflicts {
                     0 => String::new(),
@@ -733,7 +734,7 @@ pub(crate) fn refresh_price_cache(
             );
         }
         eprintln!(
-            "Fetched list prices for {} region(s) into {} with {} Price List API request(s) (free)",
+            "Fetched list prices for {} region(s) into {} with {} Price List and Savings Plans API request(s) (free)",
             regions.len(),
             out.display(),
             refreshed.requests,

@@ -1120,7 +1120,7 @@ fn price_sources(analysis: &Analysis) -> Vec<PriceSourceRow> {
                     PriceOrigin::Override => "your config's price overrides",
                     PriceOrigin::Billed => "billed cost in your CUR (amortized)",
                     PriceOrigin::Cur => "public rates observed in your CUR",
-                    PriceOrigin::PriceList => "current list prices from the AWS Price List API",
+                    PriceOrigin::PriceList => "current rates from the AWS Price List and Savings Plans APIs",
                     PriceOrigin::RegionScaled => "bundled list prices scaled by a regional ratio from your CUR",
                     PriceOrigin::Catalog => "bundled list prices",
                 }

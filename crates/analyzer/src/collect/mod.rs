@@ -371,7 +371,7 @@ impl Clients {
 /// Every other action the collector can call: identity and regions per account, the metrics per region,
 /// and the organization's accounts. `sts:AssumeRole` is not here: it is allowed on the collector's own
 /// identity, not in the read-only role (see `docs/collect.md`).
-pub const OTHER_ACTIONS: [&str; 14] = [
+pub const OTHER_ACTIONS: [&str; 15] = [
     "sts:GetCallerIdentity",
     s3::LOCATION_ACTION,
     s3::BUCKET_CALLS[0].action,
@@ -386,6 +386,7 @@ pub const OTHER_ACTIONS: [&str; 14] = [
     billing::EXPORT_ACTIONS[0],
     billing::EXPORT_ACTIONS[1],
     pricing::ACTION,
+    pricing::SAVINGS_PLAN_RATES_ACTION,
 ];
 
 /// Collects a snapshot into `out` (replaced atomically, like `costwise import`).

@@ -6,6 +6,13 @@
 //! offer (millions of products). The products are read by
 //! [`PriceListCache::add_products`], which knows which price-book key each
 //! one prices. The Price List API answers in us-east-1 for every region.
+//!
+//! Savings-plan rates are not in the Price List API: they come from the
+//! Savings Plans API (`savingsplans:DescribeSavingsPlansOfferingRates`, also
+//! answered in us-east-1), EC2 Compute and EC2 Instance plans for Linux on
+//! shared tenancy in the region, 1,000 rates a page, and are stored as
+//! discounts off the on-demand rates just read
+//! ([`PriceListCache::add_savings_plan_rates`]).
 
 use chrono::NaiveDateTime;
 
@@ -15,6 +22,9 @@ use crate::prices::PriceListCache;
 
 /// The IAM action.
 pub(super) const ACTION: &str = "pricing:GetProducts";
+
+/// The IAM action of the savings-plan rates.
+pub(super) const SAVINGS_PLAN_RATES_ACTION: &str = "savingsplans:DescribeSavingsPlansOfferingRates";
 
 /// The queries per region: the service, then (attribute, value) filters besides the region.
 const QUERIES: [(&str, &[(&str, &str)]); 3] = [
@@ -38,7 +48,7 @@ const QUERIES: [(&str, &[(&str, &str)]); 3] = [
 pub struct PriceRefresh {
     /// The cache to write.
     pub cache: PriceListCache,
-    /// `GetProducts` requests made (pages).
+    /// `GetProducts` and `DescribeSavingsPlansOfferingRates` requests made (pages).
     pub requests: usize,
     /// Regions for which the API returned no product at all (probably not a region code).
     pub empty_regions: Vec<String>,
@@ -60,6 +70,7 @@ pub fn refresh_prices(connection: &Connection, regions: &[String], fetched_at: N
         // The Price List API has endpoints in us-east-1, eu-central-1 and ap-south-1 only; each serves every region.
         let config = config.to_builder().region(aws_config::Region::new("us-east-1")).build();
         let client = aws_sdk_pricing::Client::new(&config);
+        let savings_plans = aws_sdk_savingsplans::Client::new(&config);
         let mut cache = PriceListCache::new(fetched_at);
         let mut requests = 0;
         let mut empty_regions = Vec::new();
@@ -91,8 +102,68 @@ pub fn refresh_prices(connection: &Connection, regions: &[String], fetched_at: N
             }
             if products == 0 {
                 empty_regions.push(region.clone());
+                continue;
             }
+            let (rates, pages) = savings_plan_rates(&savings_plans, region).await?;
+            requests += pages;
+            cache.add_savings_plan_rates(region, rates);
         }
         Ok(PriceRefresh { cache, requests, empty_regions })
     })
+}
+
+/// Every EC2 savings-plan rate for Linux on shared tenancy in `region`, and the requests it took (the API has no
+/// paginator: `nextToken` is followed here).
+async fn savings_plan_rates(
+    client: &aws_sdk_savingsplans::Client,
+    region: &str,
+) -> Result<(Vec<crate::prices::SavingsPlanRate>, usize)> {
+    use aws_sdk_savingsplans::types::{
+        SavingsPlanOfferingRateFilterElement as Filter, SavingsPlanProductType, SavingsPlanRateFilterAttribute as By,
+        SavingsPlanRateServiceCode, SavingsPlanType,
+    };
+    let filter = |name: By, value: &str| Filter::builder().name(name).values(value).build();
+    let mut rates = Vec::new();
+    let mut token: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let reply = client
+            .describe_savings_plans_offering_rates()
+            .products(SavingsPlanProductType::Ec2)
+            .service_codes(SavingsPlanRateServiceCode::Ec2)
+            .savings_plan_types(SavingsPlanType::Compute)
+            .savings_plan_types(SavingsPlanType::Ec2Instance)
+            .filters(filter(By::Region, region))
+            .filters(filter(By::Tenancy, "shared"))
+            .filters(filter(By::ProductDescription, "Linux/UNIX"))
+            .max_results(1000)
+            .set_next_token(token.take())
+            .send()
+            .await
+            .map_err(|e| Error::Collect(format!("{SAVINGS_PLAN_RATES_ACTION} failed in {region}: {}", failure(&e))))?;
+        pages += 1;
+        rates.extend(reply.search_results().iter().filter_map(|r| {
+            let offering = r.savings_plan_offering()?;
+            Some(crate::prices::SavingsPlanRate {
+                plan_type: offering.plan_type()?.as_str().to_owned(),
+                duration_seconds: offering.duration_seconds(),
+                payment_option: offering.payment_option()?.as_str().to_owned(),
+                currency: offering.currency().map(|c| c.as_str().to_owned()),
+                usage_type: r.usage_type()?.to_owned(),
+                unit: r.unit().map(|u| u.as_str().to_owned()),
+                instance_type: r
+                    .properties()
+                    .iter()
+                    .find(|p| p.name() == Some("instanceType"))
+                    .and_then(|p| p.value())
+                    .map(str::to_owned),
+                rate: r.rate()?.to_owned(),
+            })
+        }));
+        match reply.next_token().filter(|t| !t.is_empty()) {
+            Some(next) => token = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    Ok((rates, pages))
 }

@@ -369,8 +369,11 @@ impl<'a> RateBook<'a> {
         })
     }
 
-    /// The rate of a savings-plan offering for a scope in a region.
-    pub fn sp(&self, scope: &SpScope, region: &str, offering: SpOffering) -> Option<Rate> {
+    /// The rate of a savings-plan offering for a scope, whose usage is `pools` (at least one): configured,
+    /// observed on plans of the same offering in the CUR, from the Savings Plans API's published rates, else
+    /// the price book's estimate.
+    pub fn sp(&self, scope: &SpScope, pools: &[&PoolUsage], offering: SpOffering) -> Option<Rate> {
+        let region = pools.first().map_or("us-east-1", |p| p.key.region.as_str());
         let book = sp_book_rate(self.prices, region, offering);
         if book.as_ref().is_some_and(|r| r.basis == RateBasis::Override) {
             return book;
@@ -382,8 +385,105 @@ impl<'a> RateBook<'a> {
         self.sp
             .get(&(offering, key))
             .and_then(|o| o.rate(&format!("{offering}(s)"), offering.payment.typical_upfront_fraction()))
+            .or_else(|| self.listed_sp(pools, offering, book.as_ref()))
             .or(book)
     }
+
+    /// The offering's discount from the price cache's savings-plan rates, blended over `pools` by their
+    /// on-demand spend: a plan's discount differs by family and region, and one commitment covers them all.
+    /// A pool without a published rate (not Linux on shared tenancy, or not in the cache) counts at `book`'s
+    /// estimate; the result is a published rate only when published rates price at least half the spend.
+    fn listed_sp(&self, pools: &[&PoolUsage], offering: SpOffering, book: Option<&Rate>) -> Option<Rate> {
+        let cache = self.prices.price_list()?;
+        let offering_key = offering.estimate_key();
+        let (mut total, mut listed, mut weighted) = (0.0, 0.0, 0.0);
+        let mut rates_of: Vec<String> = Vec::new();
+        let mut sources: BTreeSet<String> = BTreeSet::new();
+        for pool in pools {
+            let spend = pool.on_demand.iter().sum::<f64>() * pool.od_rate;
+            if spend <= 0.0 {
+                continue;
+            }
+            match listed_sp_discount(cache, &pool.key, &offering_key) {
+                Some((discount, of, source)) => {
+                    listed += spend;
+                    weighted += spend * discount;
+                    total += spend;
+                    rates_of.push(of);
+                    sources.insert(source);
+                }
+                None => {
+                    if let Some(book) = book {
+                        weighted += spend * book.discount;
+                        total += spend;
+                    }
+                }
+            }
+        }
+        if listed <= 0.0 || total <= 0.0 {
+            return None;
+        }
+        let discount = weighted / total;
+        let share = listed / total;
+        let rest = match book {
+            Some(book) if share < 1.0 => {
+                format!(
+                    "; the other {:.0}% of the spend at the estimate {:.1}%",
+                    (1.0 - share) * 100.0,
+                    book.discount * 100.0
+                )
+            }
+            _ => String::new(),
+        };
+        let weighting = if rates_of.len() > 1 { ", weighted by on-demand spend" } else { "" };
+        Some(Rate {
+            discount,
+            upfront_fraction: offering.payment.typical_upfront_fraction(),
+            basis: if share >= 0.5 { RateBasis::PriceList } else { book.map_or(RateBasis::Estimate, |b| b.basis) },
+            detail: format!(
+                "{:.1}% off on-demand: the {offering} rates of {}{weighting} ({}){rest}",
+                discount * 100.0,
+                rates_of.join(", "),
+                sources.into_iter().collect::<Vec<_>>().join("; ")
+            ),
+        })
+    }
+}
+
+/// A pool's savings-plan discount from the price cache: its type's, or the median over its family's sizes for a
+/// size-flexible pool; with what it is the rate of and its source. Linux/UNIX on shared tenancy only.
+fn listed_sp_discount(
+    cache: &crate::prices::PriceListCache,
+    key: &PoolKey,
+    offering_key: &str,
+) -> Option<(f64, String, String)> {
+    if key.platform != "Linux/UNIX" || key.tenancy != "Shared" {
+        return None;
+    }
+    let region = cache.regions.get(&key.region)?;
+    let prefix = crate::prices::sp_discount_key(offering_key, "");
+    let mut listed: Vec<(f64, &str)> = region
+        .rates
+        .range(prefix.clone()..)
+        .take_while(|(k, _)| k.starts_with(&prefix))
+        .map(|(k, discount)| (*discount, &k[prefix.len()..]))
+        .filter(|(_, instance_type)| match &key.instance_type {
+            Some(one) => instance_type == one,
+            None => crate::prices::family_of(instance_type) == key.family,
+        })
+        .collect();
+    if listed.is_empty() {
+        return None;
+    }
+    listed.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let (discount, instance_type) = listed[listed.len() / 2];
+    let (_, source) = cache.rate(&key.region, &crate::prices::sp_discount_key(offering_key, instance_type))?;
+    let of = if listed.len() == 1 {
+        format!("{instance_type} in {}", key.region)
+    } else {
+        format!("{instance_type} in {}, the median of {} {} sizes", key.region, listed.len(), key.family)
+    };
+    Some((discount, of, source))
 }
 
 /// Which of the four plans an account got.
@@ -747,14 +847,12 @@ fn plan_account(
     let scale = hours_per_month / hours as f64;
     let ri_offering = settings.ri_offering();
     let sp_offering = settings.sp_offering();
-    let sp_rates: BTreeMap<SpScope, Option<Rate>> = pools
-        .iter()
-        .map(|p| {
-            let scope = SpScope::of(settings.savings_plan_type, &p.key);
-            let rate = rates.sp(&scope, &p.key.region, sp_offering);
-            (scope, rate)
-        })
-        .collect();
+    let mut scopes: BTreeMap<SpScope, Vec<&PoolUsage>> = BTreeMap::new();
+    for pool in pools {
+        scopes.entry(SpScope::of(settings.savings_plan_type, &pool.key)).or_default().push(pool);
+    }
+    let sp_rates: BTreeMap<SpScope, Option<Rate>> =
+        scopes.into_iter().map(|(scope, members)| (scope.clone(), rates.sp(&scope, &members, sp_offering))).collect();
     let calcs: Vec<PoolCalc<'_>> = pools
         .iter()
         .map(|pool| {
@@ -1092,5 +1190,94 @@ mod tests {
         assert_ne!(windows.basis, RateBasis::PriceList, "the cache holds Linux rates only");
         let elsewhere = book.ri(&PoolKey { region: "us-east-1".into(), ..pool(None, "Linux/UNIX") }, offering).unwrap();
         assert_ne!(elsewhere.basis, RateBasis::PriceList);
+    }
+
+    fn usage(key: PoolKey, od_rate: f64) -> PoolUsage {
+        PoolUsage {
+            key,
+            on_demand: vec![1.0; 10],
+            od_rate,
+            od_rate_source: crate::prices::PriceSource::billed("test"),
+            unit_size: "m5.large".into(),
+            unit_nu: 4.0,
+            covered_ri_nu: 0.0,
+            covered_sp_nu: 0.0,
+            set_aside_nu: 0.0,
+            set_aside_public: 0.0,
+            set_aside: BTreeMap::new(),
+            resized: BTreeMap::new(),
+            instance_types: BTreeSet::new(),
+            tags: BTreeMap::new(),
+        }
+    }
+
+    /// A cache with eu-west-1 on-demand rates for m5.large/m5.xlarge and c5.large and savings-plan rates
+    /// (Compute 1-year No Upfront: m5 30 % and 32 % off, c5.large 20 % off).
+    fn savings_plan_cache() -> PriceListCache {
+        let mut cache = PriceListCache::new(NaiveDateTime::default());
+        let on_demand: Vec<String> = [("m5.large", "0.1"), ("m5.xlarge", "0.2"), ("c5.large", "0.1")]
+            .iter()
+            .map(|(t, usd)| {
+                crate::prices::price_list_tests::product(
+                    "Compute Instance",
+                    &crate::prices::price_list_tests::linux(t),
+                    "Hrs",
+                    usd,
+                )
+            })
+            .collect();
+        cache.add_products("eu-west-1", on_demand.iter().map(String::as_str));
+        let rate = |instance_type: &str, usd: &str| crate::prices::SavingsPlanRate {
+            plan_type: "Compute".into(),
+            duration_seconds: 31_536_000,
+            payment_option: "No Upfront".into(),
+            currency: Some("USD".into()),
+            usage_type: format!("EUW1-BoxUsage:{instance_type}"),
+            unit: Some("Hrs".into()),
+            instance_type: Some(instance_type.into()),
+            rate: usd.into(),
+        };
+        cache.add_savings_plan_rates(
+            "eu-west-1",
+            [rate("m5.large", "0.07"), rate("m5.xlarge", "0.136"), rate("c5.large", "0.08")],
+        );
+        cache
+    }
+
+    #[test]
+    fn published_savings_plan_rates_are_blended_over_the_usage_they_cover() {
+        let prices = PriceBook::catalog_only().with_price_list(savings_plan_cache());
+        let book = RateBook::estimates_only(&prices);
+        let offering = SpOffering { plan_type: SpType::Compute, term_years: 1, payment: Payment::NoUpfront };
+        let m5 = usage(pool(None, "Linux/UNIX"), 0.3);
+        let c5 = usage(
+            PoolKey { family: "c5".into(), instance_type: Some("c5.large".into()), ..pool(None, "Linux/UNIX") },
+            0.1,
+        );
+        let windows = usage(pool(Some("m5.large"), "Windows"), 0.6);
+
+        // m5 alone: the median of its two sizes' discounts (30 %, 32 %) is the upper one of two.
+        let rate = book.sp(&SpScope::Account, &[&m5], offering).unwrap();
+        assert_eq!(rate.basis, RateBasis::PriceList);
+        assert!((rate.discount - 0.32).abs() < 1e-9, "{}", rate.discount);
+        assert!(rate.detail.contains("m5.xlarge in eu-west-1, the median of 2 m5 sizes"), "{}", rate.detail);
+        assert!(rate.detail.contains("AWS Savings Plans offering rates, eu-west-1"), "{}", rate.detail);
+
+        // m5 ($3 of on-demand) and c5.large ($1): (3 × 0.32 + 1 × 0.20) / 4 = 0.29.
+        let rate = book.sp(&SpScope::Account, &[&m5, &c5], offering).unwrap();
+        assert!((rate.discount - 0.29).abs() < 1e-9, "{}", rate.discount);
+        assert!(rate.detail.contains("weighted by on-demand spend"), "{}", rate.detail);
+
+        // A Windows pool has no published Linux rate: its spend counts at the estimate, named in the detail.
+        let estimate = sp_book_rate(&prices, "eu-west-1", offering).unwrap();
+        let rate = book.sp(&SpScope::Account, &[&m5, &windows], offering).unwrap();
+        let expected = (3.0 * 0.32 + 6.0 * estimate.discount) / 9.0;
+        assert!((rate.discount - expected).abs() < 1e-9, "{} != {expected}", rate.discount);
+        assert_eq!(rate.basis, estimate.basis, "published rates price only a third of the spend");
+        assert!(rate.detail.contains("the other 67% of the spend at the estimate"), "{}", rate.detail);
+
+        // Another offering (3-year) is not in the cache: the estimate.
+        let three = SpOffering { term_years: 3, ..offering };
+        assert_ne!(book.sp(&SpScope::Account, &[&m5], three).unwrap().basis, RateBasis::PriceList);
     }
 }

@@ -30,7 +30,9 @@ pub use catalog::{CATALOG_AS_OF, CATALOG_REGION, Catalog, InstanceSpec, catalog,
 pub use observed::observe_cur_rates;
 #[cfg(test)]
 pub(crate) use price_list::tests as price_list_tests;
-pub use price_list::{PRICE_LIST_FORMAT, PriceListCache, RegionPrices, ri_discount_key, ri_upfront_key};
+pub use price_list::{
+    PRICE_LIST_FORMAT, PriceListCache, RegionPrices, SavingsPlanRate, ri_discount_key, ri_upfront_key, sp_discount_key,
+};
 
 use crate::error::Result;
 use crate::{Dataset, Error};

@@ -21,7 +21,12 @@
 //!   by `volumeApiName` (gp2, gp3, io1, io2, st1, sc1, standard), priced in
 //!   `GB-Mo`;
 //! - `ec2_network.nat_gateway_hour` and `ec2_network.nat_gateway_gb_processed`:
-//!   family `NAT Gateway`, by usage type (`NatGateway-Hours`, `NatGateway-Bytes`).
+//!   family `NAT Gateway`, by usage type (`NatGateway-Hours`, `NatGateway-Bytes`);
+//! - savings-plan rates, which are not in the Price List API but in the
+//!   Savings Plans API (`savingsplans:DescribeSavingsPlansOfferingRates`):
+//!   per offering and instance type ([`sp_discount_key`]), the discount off
+//!   the on-demand rate above of the plan's hourly rate for Linux, shared
+//!   tenancy `BoxUsage` ([`PriceListCache::add_savings_plan_rates`]).
 //!
 //! A product whose on-demand terms do not have exactly one non-zero price
 //! dimension in the expected unit is skipped rather than guessed at; two
@@ -129,8 +134,12 @@ impl PriceListCache {
     pub fn rate(&self, region: &str, key: &str) -> Option<(f64, String)> {
         let prices = self.regions.get(region)?;
         let rate = *prices.rates.get(key)?;
+        let fetched = self.fetched_at.date();
+        if key.starts_with("sp_discount.") {
+            return Some((rate, format!("AWS Savings Plans offering rates, {region}, fetched {fetched}")));
+        }
         let published = prices.published.as_deref().map(|p| format!(", published {p}")).unwrap_or_default();
-        Some((rate, format!("AWS Price List API, {region}, fetched {}{published}", self.fetched_at.date())))
+        Some((rate, format!("AWS Price List API, {region}, fetched {fetched}{published}")))
     }
 
     /// Adds the products of one `GetProducts` reply (its `PriceList` strings) to `region`.
@@ -162,6 +171,59 @@ impl PriceListCache {
     }
 }
 
+impl PriceListCache {
+    /// Adds savings-plan offering rates of `region` as discounts off the region's on-demand instance rates, which
+    /// must be added first. A rate that is not USD per hour of `BoxUsage`, names no instance type or offering
+    /// costwise knows, or whose type has no on-demand rate (or is not below it) is skipped and counted; two
+    /// rates of one key keep the smaller discount.
+    pub fn add_savings_plan_rates(&mut self, region: &str, rates: impl IntoIterator<Item = SavingsPlanRate>) {
+        use crate::commitments::offerings::{Payment, SpOffering, SpType};
+        let prices = self.regions.entry(region.to_owned()).or_default();
+        for rate in rates {
+            let offering = SpType::from_aws(&rate.plan_type).zip(Payment::from_aws(&rate.payment_option)).and_then(
+                |(plan_type, payment)| {
+                    let term_years = match rate.duration_seconds {
+                        31_536_000 => 1,
+                        94_608_000 => 3,
+                        _ => return None,
+                    };
+                    Some(SpOffering { plan_type, term_years, payment })
+                },
+            );
+            let usd = rate.currency.as_deref().is_none_or(|c| c == "USD") && rate.unit.as_deref() == Some("Hrs");
+            let hourly = rate.rate.trim().parse::<f64>().ok().filter(|r| r.is_finite() && *r > 0.0);
+            let on_demand = rate.instance_type.as_ref().and_then(|t| prices.rates.get(&format!("ec2:{t}")));
+            let (Some(offering), true, true, Some(hourly), Some(&on_demand), Some(instance_type)) = (
+                offering,
+                usd,
+                rate.usage_type.contains("BoxUsage:"),
+                hourly,
+                on_demand,
+                rate.instance_type.as_deref(),
+            ) else {
+                prices.skipped += 1;
+                continue;
+            };
+            if hourly >= on_demand {
+                prices.skipped += 1;
+                continue;
+            }
+            let key = sp_discount_key(&offering.estimate_key(), instance_type);
+            let discount = 1.0 - hourly / on_demand;
+            match prices.rates.get(&key) {
+                Some(existing) if (*existing - discount).abs() > f64::EPSILON => {
+                    prices.conflicts += 1;
+                    prices.rates.insert(key, existing.min(discount));
+                }
+                Some(_) => {}
+                None => {
+                    prices.rates.insert(key, discount);
+                }
+            }
+        }
+    }
+}
+
 /// What one Price List product contributes: its keys and rates, and when AWS published it.
 #[derive(Debug, Clone, PartialEq)]
 struct Product {
@@ -178,6 +240,33 @@ pub fn ri_discount_key(offering_key: &str, instance_type: &str) -> String {
 /// The key of a reserved-instance offering's upfront share for an instance type (see [`ri_discount_key`]).
 pub fn ri_upfront_key(offering_key: &str, instance_type: &str) -> String {
     format!("ri_upfront.{offering_key}:{instance_type}")
+}
+
+/// The key of a savings-plan offering's discount for an instance type (`sp_discount.compute_sp_1yr_no_upfront:m5.large`):
+/// one minus the plan's hourly rate for the type over its on-demand rate.
+pub fn sp_discount_key(offering_key: &str, instance_type: &str) -> String {
+    format!("sp_discount.{offering_key}:{instance_type}")
+}
+
+/// One rate of `DescribeSavingsPlansOfferingRates`, the fields costwise reads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SavingsPlanRate {
+    /// `Compute` or `EC2Instance`.
+    pub plan_type: String,
+    /// The term, in seconds (31,536,000 for one year).
+    pub duration_seconds: i64,
+    /// `No Upfront`, `Partial Upfront`, `All Upfront`.
+    pub payment_option: String,
+    /// The currency of `rate` (`USD`).
+    pub currency: Option<String>,
+    /// The usage it prices (`BoxUsage:m5.large`, `EUW1-BoxUsage:m5.large`).
+    pub usage_type: String,
+    /// The unit of `rate` (`Hrs`).
+    pub unit: Option<String>,
+    /// The `instanceType` property.
+    pub instance_type: Option<String>,
+    /// USD per unit, as the API writes it (`"0.0673"`).
+    pub rate: String,
 }
 
 /// The EBS volume types whose storage price is read.
@@ -301,7 +390,7 @@ pub(crate) mod tests {
         .to_string()
     }
 
-    fn linux(instance_type: &str) -> Value {
+    pub(crate) fn linux(instance_type: &str) -> Value {
         json!({"instanceType": instance_type, "operatingSystem": "Linux", "tenancy": "Shared", "preInstalledSw": "NA",
                "capacitystatus": "Used", "licenseModel": "No License required", "regionCode": "eu-west-1"})
     }
@@ -391,6 +480,47 @@ pub(crate) mod tests {
         close("ri_discount.convertible_ri_3yr_all_upfront:m5.large", 0.6);
         close("ri_upfront.convertible_ri_3yr_all_upfront:m5.large", 1.0);
         assert_eq!(rates.len(), 7);
+    }
+
+    #[test]
+    fn savings_plan_rates_become_discounts_off_the_on_demand_rate() {
+        let mut cache = PriceListCache::new(NaiveDateTime::default());
+        cache.add_products("eu-west-1", [product("Compute Instance", &linux("m5.large"), "Hrs", "0.107").as_str()]);
+        let rate = |plan: &str, seconds: i64, payment: &str, usage: &str, usd: &str| SavingsPlanRate {
+            plan_type: plan.into(),
+            duration_seconds: seconds,
+            payment_option: payment.into(),
+            currency: Some("USD".into()),
+            usage_type: usage.into(),
+            unit: Some("Hrs".into()),
+            instance_type: Some(usage.rsplit(':').next().unwrap().into()),
+            rate: usd.into(),
+        };
+        cache.add_savings_plan_rates(
+            "eu-west-1",
+            [
+                rate("Compute", 31_536_000, "No Upfront", "EUW1-BoxUsage:m5.large", "0.0749"),
+                rate("EC2Instance", 94_608_000, "All Upfront", "EUW1-BoxUsage:m5.large", "0.0428"),
+                // Skipped: capacity reservations' unused hours, a type without an on-demand rate, a rate not
+                // below on demand, an unknown term, a unit other than hours.
+                rate("Compute", 31_536_000, "No Upfront", "EUW1-UnusedBox:m5.large", "0.0749"),
+                rate("Compute", 31_536_000, "No Upfront", "EUW1-BoxUsage:c7g.large", "0.05"),
+                rate("Compute", 31_536_000, "Partial Upfront", "EUW1-BoxUsage:m5.large", "0.2"),
+                rate("Compute", 1_000, "No Upfront", "EUW1-BoxUsage:m5.large", "0.07"),
+                SavingsPlanRate {
+                    unit: Some("Request".into()),
+                    ..rate("Compute", 31_536_000, "No Upfront", "EUW1-BoxUsage:m5.large", "0.07")
+                },
+            ],
+        );
+        let prices = &cache.regions["eu-west-1"];
+        let discount = |key: &str| prices.rates[key];
+        assert!((discount("sp_discount.compute_sp_1yr_no_upfront:m5.large") - (1.0 - 0.0749 / 0.107)).abs() < 1e-12);
+        assert!((discount("sp_discount.ec2_instance_sp_3yr_all_upfront:m5.large") - 0.6).abs() < 1e-12);
+        assert_eq!(prices.rates.keys().filter(|k| k.starts_with("sp_discount.")).count(), 2);
+        assert_eq!(prices.skipped, 5);
+        let (_, source) = cache.rate("eu-west-1", "sp_discount.compute_sp_1yr_no_upfront:m5.large").unwrap();
+        assert!(source.starts_with("AWS Savings Plans offering rates, eu-west-1, fetched "), "{source}");
     }
 
     #[test]
