@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
@@ -191,6 +192,44 @@ impl Evidence {
     }
 }
 
+/// A single-quoted shell word.
+pub fn shell_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''"))
+}
+
+/// `text` as one shell word in a command to paste: as it is when every character is one no shell treats
+/// specially (ids, most names, ARNs), else quoted. AWS allows spaces, quotes and newlines in some names (Auto
+/// Scaling groups, launch configurations), and a pasted remediation must never run what a name holds: a name
+/// with control characters is written in ANSI-C quoting (`$'a\nb'`, bash and zsh), so it also stays on one line
+/// inside a `#` comment.
+pub fn shell_word(text: &str) -> String {
+    if !text.is_empty() && text.chars().all(|c| c.is_ascii_alphanumeric() || "._-/:@%+=,".contains(c)) {
+        return text.to_owned();
+    }
+    if !text.chars().any(char::is_control) {
+        return shell_quote(text);
+    }
+    let mut out = String::from("$'");
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("\\'"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_ascii_control() => {
+                let _ = write!(out, "\\x{:02x}", u32::from(c));
+            }
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
+}
+
 /// How to act on a finding.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Remediation {
@@ -262,5 +301,37 @@ impl Finding {
         std::iter::once(self.resource_id.as_str())
             .chain(self.covers.iter().map(String::as_str))
             .map(|id| (self.account_id.clone(), id.to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shell_words_reach_the_command_as_written_and_never_run() {
+        let names = [
+            "web",
+            "acme-web-asg",
+            "arn:aws:autoscaling:us-east-1:111111111111:autoScalingGroup:x:autoScalingGroupName/web",
+            "$Latest",
+            "it's mine",
+            "a b; rm -rf ~",
+            "$(touch /tmp/costwise-pwned)`id`",
+            "line one\nline two\ttab\r\\back'slash",
+            "bell\u{7}and\u{1b}[31mescape, café",
+            "",
+        ];
+        assert_eq!(shell_word("acme-web-asg"), "acme-web-asg", "plain names stay readable");
+        assert_eq!(shell_word("$Latest"), "'$Latest'");
+        assert!(!shell_word("line one\nline two").contains('\n'), "one line, so it cannot end a # comment");
+        let script = names.iter().fold(String::new(), |mut script, n| {
+            let _ = writeln!(script, "printf '%s\\0' {}", shell_word(n));
+            script
+        });
+        let output = std::process::Command::new("bash").arg("-c").arg(&script).output().expect("bash runs");
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        let words: Vec<&str> = std::str::from_utf8(&output.stdout).unwrap().split('\0').collect();
+        assert_eq!(words[..names.len()], names, "every name arrives intact: {script}");
     }
 }

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use super::columns::{bools, strings};
 use crate::error::{Error, PolarsResultExt};
+use crate::finding::shell_word;
 use crate::{Dataset, Table};
 
 /// What an in-place type change must take care of.
@@ -86,7 +87,10 @@ pub(crate) struct AutoScalingGroups(BTreeMap<(String, String, String), LaunchSou
 
 impl AutoScalingGroups {
     /// The snapshot's groups; `None` without an `auto_scaling_groups` table. A group with neither a launch
-    /// template nor a launch configuration (not possible in AWS) is left out.
+    /// template nor a launch configuration (not possible in AWS), or whose template id or version is not one
+    /// AWS writes (`lt-` and hex digits; `$Default`, `$Latest` or a number), is left out: its commands then
+    /// look the template up instead of pasting a value from the input. Override types not shaped like instance
+    /// types are dropped for the same reason.
     pub(crate) fn load(dataset: &Dataset, rule: &str) -> Result<Option<Self>, Error> {
         let Some(groups) = dataset.table(Table::AutoScalingGroups) else { return Ok(None) };
         let context = format!("{rule}: Auto Scaling groups");
@@ -105,11 +109,27 @@ impl AutoScalingGroups {
                 continue;
             };
             let version = version.get(i).unwrap_or("$Default").to_owned();
+            let valid_version =
+                version == "$Default" || version == "$Latest" || version.bytes().all(|b| b.is_ascii_digit());
+            let valid_id =
+                |id: &str| id.strip_prefix("lt-").is_some_and(|hex| hex.bytes().all(|b| b.is_ascii_hexdigit()));
+            if template.get(i).is_some_and(|id| !valid_id(id) || !valid_version) {
+                continue;
+            }
             let source = match (template.get(i), configuration.get(i)) {
                 (Some(id), _) if mixed.get(i) == Some(true) => LaunchSource::MixedInstances {
                     id: id.to_owned(),
                     version,
-                    types: types.get(i).map(|t| t.split(',').map(str::to_owned).collect()).unwrap_or_default(),
+                    // Only names shaped like instance types: they are printed in a comment line of the commands.
+                    types: types
+                        .get(i)
+                        .into_iter()
+                        .flat_map(|t| t.split(','))
+                        .filter(|t| {
+                            !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+                        })
+                        .map(str::to_owned)
+                        .collect(),
                 },
                 (Some(id), _) => LaunchSource::Template { id: id.to_owned(), version },
                 (None, Some(configuration)) => LaunchSource::LaunchConfiguration(configuration.to_owned()),
@@ -171,7 +191,8 @@ impl GroupTypeChange<'_> {
     /// The AWS CLI steps. The group is pinned to the version created (`$V`), so a later version someone
     /// else creates does not roll out with it.
     pub(crate) fn commands(&self) -> Vec<String> {
-        let Self { region, group, to, .. } = *self;
+        let Self { region, to, .. } = *self;
+        let group = shell_word(self.group);
         let data = if self.arm64_image {
             format!("{{\"InstanceType\":\"{to}\",\"ImageId\":\"<arm64-ami-id>\"}}")
         } else {
@@ -181,14 +202,16 @@ impl GroupTypeChange<'_> {
             format!("aws autoscaling start-instance-refresh --region {region} --auto-scaling-group-name {group}");
         let new_version = |template: &str, source: &str| {
             format!(
-                "V=$(aws ec2 create-launch-template-version --region {region} --launch-template-id {template} --source-version '{source}' --launch-template-data '{data}' --query 'LaunchTemplateVersion.VersionNumber' --output text)"
+                "V=$(aws ec2 create-launch-template-version --region {region} --launch-template-id {template} --source-version {source} --launch-template-data '{data}' --query 'LaunchTemplateVersion.VersionNumber' --output text)"
             )
         };
         match self.source {
             Some(LaunchSource::LaunchConfiguration(name)) => vec![
                 format!(
+                    // The name is quoted like a shell word so that no character of it can end the comment.
                     "# {name} is a launch configuration, which cannot be edited: copy it to a launch template (EC2 console: Launch configurations, select {name}, Actions, Copy to launch template) with instance type {to}{}, then:",
-                    if self.arm64_image { " and an arm64 AMI" } else { "" }
+                    if self.arm64_image { " and an arm64 AMI" } else { "" },
+                    name = shell_word(name)
                 ),
                 format!(
                     "aws autoscaling update-auto-scaling-group --region {region} --auto-scaling-group-name {group} --launch-template 'LaunchTemplateName=<the new template>,Version=$Latest'"
@@ -196,7 +219,7 @@ impl GroupTypeChange<'_> {
                 refresh,
             ],
             Some(LaunchSource::MixedInstances { id, version, types }) => vec![
-                new_version(id, version),
+                new_version(id, &shell_word(version)),
                 format!(
                     "# Replaces the overrides{} with {to} alone; list more types that fit if the group relies on Spot diversity:\naws autoscaling update-auto-scaling-group --region {region} --auto-scaling-group-name {group} --mixed-instances-policy '{{\"LaunchTemplate\":{{\"LaunchTemplateSpecification\":{{\"LaunchTemplateId\":\"{id}\",\"Version\":\"'\"$V\"'\"}},\"Overrides\":[{{\"InstanceType\":\"{to}\"}}]}}}}'",
                     if types.is_empty() { String::new() } else { format!(" ({})", types.join(", ")) }
@@ -204,7 +227,7 @@ impl GroupTypeChange<'_> {
                 refresh,
             ],
             Some(LaunchSource::Template { id, version }) => vec![
-                new_version(id, version),
+                new_version(id, &shell_word(version)),
                 format!(
                     "aws autoscaling update-auto-scaling-group --region {region} --auto-scaling-group-name {group} --launch-template \"LaunchTemplateId={id},Version=$V\""
                 ),
@@ -214,7 +237,7 @@ impl GroupTypeChange<'_> {
                 format!(
                     "LT=$(aws autoscaling describe-auto-scaling-groups --region {region} --auto-scaling-group-names {group} --query 'AutoScalingGroups[0].LaunchTemplate.LaunchTemplateId' --output text)"
                 ),
-                new_version("\"$LT\"", "$Latest"),
+                new_version("\"$LT\"", "'$Latest'"),
                 format!(
                     "aws autoscaling update-auto-scaling-group --region {region} --auto-scaling-group-name {group} --launch-template \"LaunchTemplateId=$LT,Version=$V\""
                 ),
@@ -225,7 +248,8 @@ impl GroupTypeChange<'_> {
 
     /// The Terraform change.
     pub(crate) fn terraform(&self) -> String {
-        let Self { group, to, .. } = *self;
+        let Self { to, .. } = *self;
+        let group = shell_word(self.group);
         let image =
             if self.arm64_image { "\nimage_id      = data.aws_ami.<arm64 image>.id  # an arm64 AMI" } else { "" };
         match self.source {
@@ -233,7 +257,8 @@ impl GroupTypeChange<'_> {
                 "# In the mixed_instances_policy of the aws_autoscaling_group for {group}, in place of the current overrides:\noverride {{\n  instance_type = \"{to}\"\n}}\n# (and image_id in its aws_launch_template if the architecture changes), with an instance_refresh block to roll the change out."
             ),
             Some(LaunchSource::LaunchConfiguration(name)) => format!(
-                "# Replace the aws_launch_configuration {name} of {group} with an aws_launch_template:\ninstance_type = \"{to}\"{image}\n# referenced from the aws_autoscaling_group's launch_template block, with an instance_refresh block to roll the change out."
+                "# Replace the aws_launch_configuration {} of {group} with an aws_launch_template:\ninstance_type = \"{to}\"{image}\n# referenced from the aws_autoscaling_group's launch_template block, with an instance_refresh block to roll the change out.",
+                shell_word(name)
             ),
             Some(LaunchSource::Template { .. }) | None => format!(
                 "# In the aws_launch_template used by {group}:\ninstance_type = \"{to}\"{image}\n# and an instance_refresh block in its aws_autoscaling_group to roll the change out."
@@ -314,6 +339,45 @@ mod tests {
         );
         assert!(change.how().starts_with("it launches from launch configuration reports-2019, which cannot be edited"));
         assert!(change.terraform().contains("aws_launch_configuration reports-2019"));
+    }
+
+    #[test]
+    fn values_not_in_aws_form_never_reach_the_commands() {
+        use polars::prelude::{Column, DataFrame};
+        let groups = DataFrame::new_infer_height(vec![
+            Column::new("account_id".into(), ["111111111111"; 3]),
+            Column::new("region".into(), ["us-east-1"; 3]),
+            Column::new("auto_scaling_group_name".into(), ["good", "bad-id", "bad-version"]),
+            Column::new("launch_template_id".into(), ["lt-0abc", "lt-0abc'; rm -rf ~; '", "lt-0abc"]),
+            Column::new("launch_template_version".into(), ["$Latest", "1", "$(id)"]),
+            Column::new("mixed_instances_policy".into(), [true, false, false]),
+            Column::new("instance_types".into(), [Some("m5.large,m6i.large\nrm -rf ~,c7g.xlarge"), None, None]),
+            Column::new("min_size".into(), [1i64; 3]),
+            Column::new("max_size".into(), [1i64; 3]),
+            Column::new("desired_capacity".into(), [1i64; 3]),
+            Column::new("instance_count".into(), [1i64; 3]),
+            Column::new("tags".into(), ["{}"; 3]),
+        ])
+        .unwrap();
+        let period =
+            crate::manifest::Period { start: chrono::NaiveDateTime::default(), end: chrono::NaiveDateTime::default() };
+        let manifest = crate::manifest::Manifest::in_memory("groups", vec![], period);
+        let dataset = Dataset::from_frames(manifest, [(Table::AutoScalingGroups, groups)]).unwrap();
+        let groups = AutoScalingGroups::load(&dataset, "test").unwrap().unwrap();
+        assert_eq!(
+            groups.get("111111111111", "us-east-1", "good"),
+            Some(&LaunchSource::MixedInstances {
+                id: "lt-0abc".into(),
+                version: "$Latest".into(),
+                types: vec!["m5.large".into(), "c7g.xlarge".into()],
+            }),
+            "the override that is not an instance type is dropped"
+        );
+        assert_eq!(groups.get("111111111111", "us-east-1", "bad-id"), None);
+        assert_eq!(groups.get("111111111111", "us-east-1", "bad-version"), None);
+        // A group left out is changed through a lookup, with its name quoted.
+        let change = GroupTypeChange { group: "bad id", ..change(None) };
+        assert!(change.commands()[0].contains("--auto-scaling-group-names 'bad id'"), "{}", change.commands()[0]);
     }
 
     #[test]

@@ -66,7 +66,7 @@ use serde::{Deserialize, Serialize};
 use super::columns::{strings, times};
 use super::{Context, NotEnoughData, Rule, RuleOutput, parse_tags};
 use crate::error::{Error, PolarsResultExt};
-use crate::finding::{Category, Confidence, Evidence, Finding, Remediation, Risk};
+use crate::finding::{Category, Confidence, Evidence, Finding, Remediation, Risk, shell_word};
 use crate::metrics::{self, DailyMetric, MetricQuery, Statistic};
 use crate::prices::PriceSource;
 use crate::spend::stable;
@@ -610,14 +610,17 @@ fn group_remediation(region: &str, group: &str) -> Remediation {
         ),
         cli: vec![
             format!(
-                "aws autoscaling update-auto-scaling-group --region {region} --auto-scaling-group-name {group} --min-size 0 --desired-capacity 0"
+                "aws autoscaling update-auto-scaling-group --region {region} --auto-scaling-group-name {} --min-size 0 --desired-capacity 0",
+                shell_word(group)
             ),
             format!(
-                "# or remove the group and its instances entirely:\naws autoscaling delete-auto-scaling-group --region {region} --auto-scaling-group-name {group} --force-delete"
+                "# or remove the group and its instances entirely:\naws autoscaling delete-auto-scaling-group --region {region} --auto-scaling-group-name {} --force-delete",
+                shell_word(group)
             ),
         ],
         terraform: Some(format!(
-            "# In the aws_autoscaling_group for {group}:\nmin_size         = 0\ndesired_capacity = 0"
+            "# In the aws_autoscaling_group for {}:\nmin_size         = 0\ndesired_capacity = 0",
+            shell_word(group)
         )),
     }
 }

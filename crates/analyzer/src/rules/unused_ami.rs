@@ -72,7 +72,7 @@ use super::columns::{bools, ints, strings, times};
 use super::ec2_resize::{AutoScalingGroups, LaunchSource};
 use super::{Context, NotEnoughData, Rule, RuleOutput, parse_tags};
 use crate::error::{Error, PolarsResultExt};
-use crate::finding::{Category, Confidence, Evidence, Finding, Remediation, Risk};
+use crate::finding::{Category, Confidence, Evidence, Finding, Remediation, Risk, shell_word};
 use crate::prices::PriceSource;
 use crate::{Dataset, Table};
 
@@ -444,7 +444,10 @@ impl Templates {
                 Some(parameter) => out.doubts.entry(region_key).or_default().push(Doubt {
                     label: "launch template resolving its image from SSM at launch",
                     detail: format!("{described}: {SSM_PREFIX}{parameter}"),
-                    command: format!("aws ssm get-parameter --region {region} --name '{parameter}' --query Parameter.Value --output text"),
+                    command: format!(
+                        "aws ssm get-parameter --region {region} --name {} --query Parameter.Value --output text",
+                        shell_word(parameter)
+                    ),
                 }),
                 None => out.referencing.entry((account.to_owned(), image.to_owned())).or_default().push(described),
             }
@@ -460,7 +463,9 @@ impl Templates {
                         label: "Auto Scaling group launching a template version the snapshot does not hold",
                         detail: format!("{group} launches {template} version {version}"),
                         command: format!(
-                            "aws ec2 describe-launch-template-versions --region {region} --launch-template-id {template} --versions '{version}' --query 'LaunchTemplateVersions[0].LaunchTemplateData.ImageId' --output text"
+                            "aws ec2 describe-launch-template-versions --region {region} --launch-template-id {} --versions {} --query 'LaunchTemplateVersions[0].LaunchTemplateData.ImageId' --output text",
+                            shell_word(template),
+                            shell_word(version)
                         ),
                     }
                 }
@@ -468,7 +473,8 @@ impl Templates {
                     label: "Auto Scaling group on a launch configuration (its image is not read)",
                     detail: format!("{group} launches from launch configuration {configuration}"),
                     command: format!(
-                        "aws autoscaling describe-launch-configurations --region {region} --launch-configuration-names '{configuration}' --query 'LaunchConfigurations[0].ImageId' --output text"
+                        "aws autoscaling describe-launch-configurations --region {region} --launch-configuration-names {} --query 'LaunchConfigurations[0].ImageId' --output text",
+                        shell_word(configuration)
                     ),
                 },
                 (_, None) => continue,

@@ -14,6 +14,7 @@ use std::fmt::Write as _;
 use serde_json::{Value, json};
 
 use super::tiering::TargetClass;
+use crate::finding::shell_quote;
 
 /// S3's header value that lets objects under 128 KiB transition to the
 /// Glacier Flexible Retrieval and Deep Archive classes.
@@ -293,11 +294,6 @@ fn whole_bucket(rule: &Value) -> bool {
     }
 }
 
-/// A single-quoted shell word.
-pub fn shell_quote(text: &str) -> String {
-    format!("'{}'", text.replace('\'', r"'\''"))
-}
-
 /// An HCL string literal (quotes, backslashes and template sequences escaped).
 pub fn hcl_string(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
@@ -368,7 +364,6 @@ mod tests {
 
     #[test]
     fn quoting() {
-        assert_eq!(shell_quote("it's"), r"'it'\''s'");
         assert_eq!(hcl_string(r#"a"b\${c}"#), r#""a\"b\\$${c}""#);
         assert_eq!(terraform_label("1st.bucket-x"), "_1st_bucket_x");
     }

@@ -495,7 +495,7 @@ fn a_group_with_a_mixed_instances_policy_is_resized_through_its_overrides() {
         Column::new("account_id".into(), ["111111111111"]),
         Column::new("region".into(), ["us-east-1"]),
         Column::new("auto_scaling_group_name".into(), ["acme-web"]),
-        Column::new("launch_template_id".into(), ["lt-0web"]),
+        Column::new("launch_template_id".into(), ["lt-0abc123"]),
         Column::new("launch_template_version".into(), ["$Default"]),
         Column::new("mixed_instances_policy".into(), [true]),
         Column::new("instance_types".into(), ["m5.large,m5a.large"]),
@@ -519,7 +519,7 @@ fn a_group_with_a_mixed_instances_policy_is_resized_through_its_overrides() {
     );
     let cli = &f.remediation.cli;
     assert!(cli[0].contains("x86_64 to arm64"), "{cli:?}");
-    assert!(cli[1].contains("--launch-template-id lt-0web --source-version '$Default'"), "{}", cli[1]);
+    assert!(cli[1].contains("--launch-template-id lt-0abc123 --source-version '$Default'"), "{}", cli[1]);
     assert!(cli[2].contains("--mixed-instances-policy"), "{}", cli[2]);
     assert!(cli[3].contains("start-instance-refresh"), "{}", cli[3]);
     // Instances outside the group are not touched by it.

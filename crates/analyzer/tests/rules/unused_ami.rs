@@ -334,7 +334,7 @@ fn unused_images_are_priced_by_their_snapshots() {
     assert_eq!(eu.price_source.origin, PriceOrigin::Billed);
     assert!(text(eu, "launch template resolving its image from SSM at launch").contains("resolve:ssm:/golden/ami"));
     assert!(eu.remediation.cli[1].ends_with(
-        "aws ssm get-parameter --region eu-west-1 --name '/golden/ami' --query Parameter.Value --output text"
+        "aws ssm get-parameter --region eu-west-1 --name /golden/ami --query Parameter.Value --output text"
     ));
 
     let never = by_id(&findings, "ami-never");
@@ -426,7 +426,7 @@ fn auto_scaling_groups_keep_pinned_versions_and_cast_doubt_on_what_they_hide() {
     );
     assert_eq!(
         old.remediation.cli[1],
-        "# must not print ami-old:\naws autoscaling describe-launch-configurations --region us-east-1 --launch-configuration-names 'legacy-lc' --query 'LaunchConfigurations[0].ImageId' --output text"
+        "# must not print ami-old:\naws autoscaling describe-launch-configurations --region us-east-1 --launch-configuration-names legacy-lc --query 'LaunchConfigurations[0].ImageId' --output text"
     );
     assert!(!old.evidence.iter().any(|e| e.label.contains("template version the snapshot does not hold")));
 
@@ -438,7 +438,7 @@ fn auto_scaling_groups_keep_pinned_versions_and_cast_doubt_on_what_they_hide() {
         "eu-pinned launches lt-3 version 7; check that it does not launch ami-eu"
     );
     assert!(eu.remediation.cli.iter().any(|c| c.ends_with(
-        "aws ec2 describe-launch-template-versions --region eu-west-1 --launch-template-id lt-3 --versions '7' --query 'LaunchTemplateVersions[0].LaunchTemplateData.ImageId' --output text"
+        "aws ec2 describe-launch-template-versions --region eu-west-1 --launch-template-id lt-3 --versions 7 --query 'LaunchTemplateVersions[0].LaunchTemplateData.ImageId' --output text"
     )));
 }
 
