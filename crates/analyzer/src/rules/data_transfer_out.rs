@@ -98,7 +98,7 @@ use serde::{Deserialize, Serialize};
 use super::columns::{floats, strings};
 use super::{Context, NotEnoughData, Rule, RuleOutput, parse_tags};
 use crate::error::{Error, PolarsResultExt};
-use crate::finding::{Category, Confidence, Evidence, Finding, Remediation, Risk};
+use crate::finding::{Category, Confidence, Evidence, Finding, Remediation, Risk, shell_word};
 use crate::prices::{PriceBook, PriceSource};
 use crate::spend::{scalar_datetime, stable};
 use crate::storage::lifecycle::{hcl_string, terraform_label};
@@ -330,7 +330,13 @@ impl Usage {
                 ..Resource::default()
             });
             if entry.region.is_none() {
-                entry.region = region.get(i).map(str::to_owned);
+                // Only a region code: it is pasted into commands and JSON.
+                entry.region = region
+                    .get(i)
+                    .filter(|r| {
+                        !r.is_empty() && r.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                    })
+                    .map(str::to_owned);
             }
             if entry.cur_tags.is_none() {
                 entry.cur_tags = tags.get(i).map(str::to_owned);
@@ -831,7 +837,8 @@ impl DnsLookup {
                 what: "instance",
                 name: id.to_string(),
                 cli: format!(
-                    "DOMAIN=$(aws ec2 describe-instances --region {region} --instance-ids {id} --query 'Reservations[0].Instances[0].PublicDnsName' --output text)"
+                    "DOMAIN=$(aws ec2 describe-instances --region {region} --instance-ids {} --query 'Reservations[0].Instances[0].PublicDnsName' --output text)",
+                    shell_word(id)
                 ),
                 data: format!("data \"aws_instance\" \"{tf}\" {{\n  instance_id = {}\n}}\n", hcl_string(id)),
                 domain: format!("data.aws_instance.{tf}.public_dns"),
@@ -846,7 +853,8 @@ impl DnsLookup {
                 what: "load balancer",
                 name: name.to_string(),
                 cli: format!(
-                    "DOMAIN=$(aws elbv2 describe-load-balancers --region {region} --load-balancer-arns {id} --query 'LoadBalancers[0].DNSName' --output text)"
+                    "DOMAIN=$(aws elbv2 describe-load-balancers --region {region} --load-balancer-arns {} --query 'LoadBalancers[0].DNSName' --output text)",
+                    shell_word(id)
                 ),
                 data: format!("data \"aws_lb\" \"{tf}\" {{\n  arn = {}\n}}\n", hcl_string(id)),
                 domain: format!("data.aws_lb.{tf}.dns_name"),
@@ -857,7 +865,8 @@ impl DnsLookup {
                 what: "load balancer",
                 name: path.to_string(),
                 cli: format!(
-                    "DOMAIN=$(aws elb describe-load-balancers --region {region} --load-balancer-names {path} --query 'LoadBalancerDescriptions[0].DNSName' --output text)"
+                    "DOMAIN=$(aws elb describe-load-balancers --region {region} --load-balancer-names {} --query 'LoadBalancerDescriptions[0].DNSName' --output text)",
+                    shell_word(path)
                 ),
                 data: format!("data \"aws_elb\" \"{tf}\" {{\n  name = {}\n}}\n", hcl_string(path)),
                 domain: format!("data.aws_elb.{tf}.dns_name"),
@@ -936,7 +945,8 @@ fn cross_az_findings(settings: &Settings, usage: &Usage, inventory: &Inventory, 
         }
         let cost = stable(r.regional_cost);
         let (name, tags) = inventory.name_and_tags(r);
-        let region = r.region.as_deref().unwrap_or("<region>");
+        // Without a known region the commands use the CLI's configured one.
+        let region = r.region.as_deref().map_or_else(String::new, |r| format!(" --region {r}"));
         findings.push(Finding {
             rule: DataTransferOut::ID.into(),
             category: DataTransferOut::CATEGORY,
@@ -974,11 +984,11 @@ fn cross_az_findings(settings: &Settings, usage: &Usage, inventory: &Inventory, 
                 ),
                 cli: if r.id.starts_with("i-") {
                     vec![format!(
-                        "# flow logs show the peers; compare their subnets' zones\naws ec2 describe-flow-logs --region {region}\naws ec2 describe-network-interfaces --region {region} --filters Name=attachment.instance-id,Values={} --query 'NetworkInterfaces[].[NetworkInterfaceId,AvailabilityZone,SubnetId]' --output text",
-                        r.id
+                        "# flow logs show the peers; compare their subnets' zones\naws ec2 describe-flow-logs{region}\naws ec2 describe-network-interfaces{region} --filters {} --query 'NetworkInterfaces[].[NetworkInterfaceId,AvailabilityZone,SubnetId]' --output text",
+                        shell_word(&format!("Name=attachment.instance-id,Values={}", r.id))
                     )]
                 } else {
-                    vec![format!("# flow logs show the peers; compare their subnets' zones\naws ec2 describe-flow-logs --region {region}")]
+                    vec![format!("# flow logs show the peers; compare their subnets' zones\naws ec2 describe-flow-logs{region}")]
                 },
                 terraform: None,
             },

@@ -45,7 +45,7 @@ use crate::Table;
 use crate::commitments::existing::{self, ReservationUse, SavingsPlanUse};
 use crate::commitments::usage::lookback_window;
 use crate::error::Error;
-use crate::finding::{Category, Confidence, Evidence, Finding, Remediation, Risk};
+use crate::finding::{Category, Confidence, Evidence, Finding, Remediation, Risk, shell_quote, shell_word};
 use crate::prices::PriceSource;
 use crate::spend::stable;
 
@@ -225,7 +225,7 @@ fn reservation_finding(
         utilization: r.utilization,
         in_cur: r.in_cur,
     };
-    let region = r.region.clone().unwrap_or_default();
+    let region = shell_word(r.region.as_deref().unwrap_or_default());
     let name = reservation_name(r);
     let renew = lapse.renew_as_is(settings);
     let mut cli = Vec::new();
@@ -233,20 +233,21 @@ fn reservation_finding(
         let duration = u64::from(offering.term_years) * 31_536_000;
         let tenancy = if r.tenancy.as_deref() == Some("Dedicated") { "dedicated" } else { "default" };
         cli.push(format!(
-            "OFFERING=$(aws ec2 describe-reserved-instances-offerings --region {region} --instance-type {itype} --product-description '{}' --instance-tenancy {tenancy} --offering-class {} --offering-type '{}' --min-duration {duration} --max-duration {duration} --no-include-marketplace --filters Name=scope,Values=Region --query 'ReservedInstancesOfferings[0].ReservedInstancesOfferingId' --output text)",
-            r.platform.as_deref().unwrap_or("Linux/UNIX"),
+            "OFFERING=$(aws ec2 describe-reserved-instances-offerings --region {region} --instance-type {} --product-description {} --instance-tenancy {tenancy} --offering-class {} --offering-type '{}' --min-duration {duration} --max-duration {duration} --no-include-marketplace --filters Name=scope,Values=Region --query 'ReservedInstancesOfferings[0].ReservedInstancesOfferingId' --output text)",
+            shell_word(itype),
+            shell_quote(r.platform.as_deref().unwrap_or("Linux/UNIX")),
             offering.class.aws_name(),
             offering.payment.aws_name()
         ));
         cli.push(format!(
             "# queue the renewal to start when {} ends:\naws ec2 purchase-reserved-instances-offering --region {region} --reserved-instances-offering-id \"$OFFERING\" --instance-count {count} --purchase-time {}",
-            r.reservation_id,
+            shell_word(&r.reservation_id),
             end.format("%Y-%m-%dT%H:%M:%SZ")
         ));
     } else {
         cli.push(format!(
             "aws ec2 describe-reserved-instances --region {region} --reserved-instances-ids {}",
-            r.reservation_id
+            shell_word(&r.reservation_id)
         ));
     }
     Finding {
@@ -314,7 +315,11 @@ fn savings_plan_finding(
     if let Some(offering) = s.offering {
         let filters = match (&s.region, &s.instance_family) {
             (Some(r), Some(f)) if offering.plan_type == crate::commitments::SpType::Ec2Instance => {
-                format!(" --filters name=region,values={r} name=instanceFamily,values={f}")
+                format!(
+                    " --filters {} {}",
+                    shell_word(&format!("name=region,values={r}")),
+                    shell_word(&format!("name=instanceFamily,values={f}"))
+                )
             }
             _ => String::new(),
         };
@@ -326,11 +331,14 @@ fn savings_plan_finding(
         ));
         cli.push(format!(
             "# queue the renewal to start when {} ends:\naws savingsplans create-savings-plan --savings-plan-offering-id \"$OFFERING\" --commitment {per_hour:.3} --purchase-time {}",
-            s.savings_plan_id,
+            shell_word(&s.savings_plan_id),
             end.format("%Y-%m-%dT%H:%M:%SZ")
         ));
     } else {
-        cli.push(format!("aws savingsplans describe-savings-plans --savings-plan-ids {}", s.savings_plan_id));
+        cli.push(format!(
+            "aws savingsplans describe-savings-plans --savings-plan-ids {}",
+            shell_word(&s.savings_plan_id)
+        ));
     }
     Finding {
         rule: ExpiringCommitment::ID.into(),

@@ -92,7 +92,7 @@ use crate::commitments::plan::{
     AccountPlan, PlanKind, PurchaseOptions, PurchasePlan, PurchaseSettings, RiRecommendation, purchase_plan,
 };
 use crate::error::Error;
-use crate::finding::{Category, Confidence, Evidence, Finding, Remediation, Risk};
+use crate::finding::{Category, Confidence, Evidence, Finding, Remediation, Risk, shell_quote, shell_word};
 
 /// The rule.
 pub struct ReservedInstancePurchase;
@@ -352,7 +352,7 @@ pub(crate) fn set_aside_evidence(
 
 fn remediation(account_id: &str, rec: &RiRecommendation) -> Remediation {
     let key = &rec.pool.key;
-    let region = &key.region;
+    let region = shell_word(&key.region);
     let duration = u64::from(rec.offering.term_years) * 31_536_000;
     let tenancy = if key.tenancy == "Dedicated" { "dedicated" } else { "default" };
     Remediation {
@@ -371,9 +371,9 @@ fn remediation(account_id: &str, rec: &RiRecommendation) -> Remediation {
         ),
         cli: vec![
             format!(
-                "OFFERING=$(aws ec2 describe-reserved-instances-offerings --region {region} --instance-type {} --product-description '{}' --instance-tenancy {tenancy} --offering-class {} --offering-type '{}' --min-duration {duration} --max-duration {duration} --no-include-marketplace --filters Name=scope,Values=Region --query 'ReservedInstancesOfferings[0].ReservedInstancesOfferingId' --output text)",
-                rec.unit_size,
-                key.platform,
+                "OFFERING=$(aws ec2 describe-reserved-instances-offerings --region {region} --instance-type {} --product-description {} --instance-tenancy {tenancy} --offering-class {} --offering-type '{}' --min-duration {duration} --max-duration {duration} --no-include-marketplace --filters Name=scope,Values=Region --query 'ReservedInstancesOfferings[0].ReservedInstancesOfferingId' --output text)",
+                shell_word(&rec.unit_size),
+                shell_quote(&key.platform),
                 rec.offering.class.aws_name(),
                 rec.offering.payment.aws_name()
             ),

@@ -83,7 +83,7 @@ use crate::commitments::plan::{
     purchase_plan,
 };
 use crate::error::Error;
-use crate::finding::{Category, Confidence, Evidence, Finding, Remediation, Risk};
+use crate::finding::{Category, Confidence, Evidence, Finding, Remediation, Risk, shell_word};
 
 /// The rule.
 pub struct SavingsPlanPurchase;
@@ -265,7 +265,11 @@ fn remediation(rec: &SpRecommendation) -> Remediation {
     let filters = match &rec.scope {
         SpScope::Account => String::new(),
         SpScope::RegionFamily { region, family } => {
-            format!(" --filters name=region,values={region} name=instanceFamily,values={family}")
+            format!(
+                " --filters {} {}",
+                shell_word(&format!("name=region,values={region}")),
+                shell_word(&format!("name=instanceFamily,values={family}"))
+            )
         }
     };
     let upfront = match offering.payment {

@@ -36,7 +36,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Context, Rule, RuleOutput};
 use crate::error::Error;
-use crate::finding::{Category, Confidence, Evidence, Finding, Remediation, Risk};
+use crate::finding::{Category, Confidence, Evidence, Finding, Remediation, Risk, shell_quote};
 use crate::prices::PriceSource;
 use crate::spend::{DAYS_PER_MONTH, SpendOverview, overview};
 
@@ -148,10 +148,12 @@ fn spikes(settings: &Settings, spend: &SpendOverview, payer: &str) -> Vec<Findin
                         w.label
                     ),
                     cli: vec![format!(
-                        "aws ce get-cost-and-usage --time-period Start={},End={} --granularity DAILY --metrics AmortizedCost --filter '{{\"Dimensions\":{{\"Key\":\"SERVICE_CODE\",\"Values\":[\"{}\"]}}}}' --group-by Type=DIMENSION,Key=USAGE_TYPE",
+                        "aws ce get-cost-and-usage --time-period Start={},End={} --granularity DAILY --metrics AmortizedCost --filter {} --group-by Type=DIMENSION,Key=USAGE_TYPE",
                         (spend.data_end - chrono::Duration::days(14)).format("%Y-%m-%d"),
                         spend.data_end.format("%Y-%m-%d"),
-                        w.service
+                        shell_quote(
+                            &serde_json::json!({"Dimensions": {"Key": "SERVICE_CODE", "Values": [w.service]}}).to_string()
+                        )
                     )],
                     terraform: None,
                 },

@@ -50,7 +50,7 @@ use super::{Context, NotEnoughData, Rule, RuleOutput};
 use crate::commitments::existing::{self, ReservationUse, SavingsPlanUse};
 use crate::commitments::usage::{Window, lookback_window};
 use crate::error::Error;
-use crate::finding::{Category, Confidence, Evidence, Finding, Remediation, Risk};
+use crate::finding::{Category, Confidence, Evidence, Finding, Remediation, Risk, shell_quote, shell_word};
 use crate::prices::PriceSource;
 use crate::spend::stable;
 
@@ -259,13 +259,14 @@ fn reservation_finding(
 }
 
 fn reservation_remediation(r: &ReservationUse, region: &str) -> Remediation {
-    let id = &r.reservation_id;
+    let (id, region) = (shell_word(&r.reservation_id), shell_word(region));
     let family = r.instance_type.as_deref().map_or("*", crate::prices::family_of);
+    let family_filter = shell_quote(&format!("Name=instance-type,Values={family}.*"));
     let convertible = r.offering.is_some_and(|o| o.class == crate::commitments::RiClass::Convertible);
     let mut cli = vec![
         format!("aws ec2 describe-reserved-instances --region {region} --reserved-instances-ids {id}"),
         format!(
-            "# on-demand instances of the family that could use it (a regional Linux reservation applies to any size):\naws ec2 describe-instances --region {region} --filters Name=instance-type,Values='{family}.*' Name=instance-state-name,Values=running --query 'Reservations[].Instances[].[InstanceId,InstanceType,Placement.AvailabilityZone]' --output text"
+            "# on-demand instances of the family that could use it (a regional Linux reservation applies to any size):\naws ec2 describe-instances --region {region} --filters {family_filter} Name=instance-state-name,Values=running --query 'Reservations[].Instances[].[InstanceId,InstanceType,Placement.AvailabilityZone]' --output text"
         ),
     ];
     if convertible {
@@ -347,12 +348,15 @@ fn savings_plan_finding(
                 "Put savings plan {id} back to use: it cannot be cancelled, so move eligible on-demand usage under it (other families or regions for a Compute plan, other accounts by enabling discount sharing), and size the next purchase on today's usage."
             ),
             cli: vec![
-                format!("aws savingsplans describe-savings-plans --savings-plan-ids {id}"),
+                format!("aws savingsplans describe-savings-plans --savings-plan-ids {}", shell_word(id)),
                 format!(
-                    "aws ce get-savings-plans-utilization-details --time-period Start={},End={} --filter '{{\"Dimensions\":{{\"Key\":\"SAVINGS_PLAN_ARN\",\"Values\":[\"{}\"]}}}}'",
+                    "aws ce get-savings-plans-utilization-details --time-period Start={},End={} --filter {}",
                     window.start.format("%Y-%m-%d"),
                     window.end.format("%Y-%m-%d"),
-                    s.arn.as_deref().unwrap_or(id)
+                    shell_quote(
+                        &serde_json::json!({"Dimensions": {"Key": "SAVINGS_PLAN_ARN", "Values": [s.arn.as_deref().unwrap_or(id)]}})
+                            .to_string()
+                    )
                 ),
             ],
             terraform: None,
