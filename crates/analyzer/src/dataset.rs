@@ -177,5 +177,28 @@ fn validate(table: Table, mut frame: LazyFrame, path: &Path) -> Result<LazyFrame
             }
         }
     }
+    // Identifiers are pasted into remediation commands: one that is not a plain shell word was not written by
+    // AWS and is refused here, whoever wrote the file.
+    // Inventory tables are small: the columns are read and checked here.
+    for column in table.identifier_columns() {
+        let values = frame
+            .clone()
+            .select([col(column.name)])
+            .collect()
+            .map_err(|e| Error::BadParquet { path: path.to_path_buf(), detail: e.to_string() })?;
+        let odd = values.column(column.name).ok().and_then(|c| {
+            c.str().ok()?.iter().flatten().find(|v| !crate::finding::is_plain_shell_word(v)).map(str::to_owned)
+        });
+        if let Some(value) = odd {
+            return Err(Error::TableSchema {
+                table,
+                path: path.to_path_buf(),
+                detail: format!(
+                    "column `{}` holds {value:?}, not an AWS identifier (letters, digits and . _ - / : @ % + = , only)",
+                    column.name
+                ),
+            });
+        }
+    }
     conform(frame, table, path)
 }

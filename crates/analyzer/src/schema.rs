@@ -222,6 +222,25 @@ impl Table {
     pub fn column(self, name: &str) -> Option<&'static Column> {
         self.columns().iter().find(|c| c.name == name)
     }
+
+    /// The inventory columns holding identifiers AWS writes in a fixed alphabet (ids, ARNs, bucket and load
+    /// balancer names, regions, zones, instance types and families, IP addresses): the values remediation
+    /// commands paste, which must be plain shell words ([`crate::finding::is_plain_shell_word`]). Names from
+    /// tags, Auto Scaling group names and ARNs (which embed the name) are free text, and billing and metrics
+    /// tables are not inventory.
+    pub fn identifier_columns(self) -> impl Iterator<Item = &'static Column> {
+        const NAMED: [&str; 6] =
+            ["bucket", "region", "availability_zone", "instance_type", "instance_family", "public_ip"];
+        let inventory = !matches!(self, Table::Costs | Table::Metrics | Table::S3Objects);
+        self.columns().iter().filter(move |c| {
+            inventory
+                && c.ty == ColumnType::Str
+                && (c.name.ends_with("_id") || c.name.ends_with("_arn") || NAMED.contains(&c.name))
+                && c.name != "auto_scaling_group_arn"
+                // `name` is a load balancer's AWS name; elsewhere it is the free-form `Name` tag.
+                || (self == Table::LoadBalancers && c.name == "name")
+        })
+    }
 }
 
 impl fmt::Display for Table {

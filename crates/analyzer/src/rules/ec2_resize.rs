@@ -348,7 +348,7 @@ mod tests {
             Column::new("account_id".into(), ["111111111111"; 3]),
             Column::new("region".into(), ["us-east-1"; 3]),
             Column::new("auto_scaling_group_name".into(), ["good", "bad-id", "bad-version"]),
-            Column::new("launch_template_id".into(), ["lt-0abc", "lt-0abc'; rm -rf ~; '", "lt-0abc"]),
+            Column::new("launch_template_id".into(), ["lt-0abc", "lt-0xyz", "lt-0abc"]),
             Column::new("launch_template_version".into(), ["$Latest", "1", "$(id)"]),
             Column::new("mixed_instances_policy".into(), [true, false, false]),
             Column::new("instance_types".into(), [Some("m5.large,m6i.large\nrm -rf ~,c7g.xlarge"), None, None]),
