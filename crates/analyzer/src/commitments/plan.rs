@@ -325,47 +325,25 @@ impl<'a> RateBook<'a> {
             .or(book)
     }
 
-    /// The offering's rate from the Price List API cache: for the pool's instance type, or the median over the
-    /// family's sizes for a size-flexible pool (reserved rates scale with size, so their discounts barely
-    /// differ). Linux/UNIX on shared tenancy only: the cache holds no other.
+    /// The offering's rate from the Price List API cache ([`listed_rate`]), with its upfront share.
     fn listed_ri(&self, key: &PoolKey, offering: RiOffering) -> Option<Rate> {
-        if key.platform != "Linux/UNIX" || key.tenancy != "Shared" {
-            return None;
-        }
         let cache = self.prices.price_list()?;
-        let region = cache.regions.get(&key.region)?;
         let offering_key = offering.estimate_key();
-        let prefix = crate::prices::ri_discount_key(&offering_key, "");
-        let mut listed: Vec<(f64, f64, &str)> = region
-            .rates
-            .range(prefix.clone()..)
-            .take_while(|(k, _)| k.starts_with(&prefix))
-            .filter_map(|(k, discount)| {
-                let instance_type = &k[prefix.len()..];
-                let wanted = match &key.instance_type {
-                    Some(one) => instance_type == one,
-                    None => crate::prices::family_of(instance_type) == key.family,
-                };
-                let upfront = region.rates.get(&crate::prices::ri_upfront_key(&offering_key, instance_type))?;
-                wanted.then_some((*discount, *upfront, instance_type))
-            })
-            .collect();
-        if listed.is_empty() {
-            return None;
-        }
-        listed.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let (discount, upfront_fraction, instance_type) = listed[listed.len() / 2];
-        let (_, source) = cache.rate(&key.region, &crate::prices::ri_discount_key(&offering_key, instance_type))?;
-        let of = if listed.len() == 1 {
-            instance_type.to_owned()
-        } else {
-            format!("{instance_type}, the median of {} {} sizes", listed.len(), key.family)
-        };
+        let upfront_key = |instance_type: &str| crate::prices::ri_upfront_key(&offering_key, instance_type);
+        let listed = listed_rate(cache, key, &crate::prices::ri_discount_key(&offering_key, ""), |rates, t| {
+            rates.contains_key(&upfront_key(t))
+        })?;
+        let upfront_fraction = *cache.regions.get(&key.region)?.rates.get(&upfront_key(listed.instance_type))?;
         Some(Rate {
-            discount,
+            discount: listed.discount,
             upfront_fraction,
             basis: RateBasis::PriceList,
-            detail: format!("{:.1}% off on-demand: the {offering} rate of {of} ({source})", discount * 100.0),
+            detail: format!(
+                "{:.1}% off on-demand: the {offering} rate of {} ({})",
+                listed.discount * 100.0,
+                listed.of(key, false),
+                listed.source
+            ),
         })
     }
 
@@ -404,13 +382,15 @@ impl<'a> RateBook<'a> {
             if spend <= 0.0 {
                 continue;
             }
-            match listed_sp_discount(cache, &pool.key, &offering_key) {
-                Some((discount, of, source)) => {
+            let prefix = crate::prices::sp_discount_key(&offering_key, "");
+            match listed_rate(cache, &pool.key, &prefix, |_, _| true) {
+                Some(rate) => {
                     listed += spend;
-                    weighted += spend * discount;
+                    weighted += spend * rate.discount;
                     total += spend;
-                    rates_of.push(of);
-                    sources.insert(source);
+                    // A plan spans regions: say which.
+                    rates_of.push(rate.of(&pool.key, true));
+                    sources.insert(rate.source);
                 }
                 None => {
                     if let Some(book) = book {
@@ -450,40 +430,59 @@ impl<'a> RateBook<'a> {
     }
 }
 
-/// A pool's savings-plan discount from the price cache: its type's, or the median over its family's sizes for a
-/// size-flexible pool; with what it is the rate of and its source. Linux/UNIX on shared tenancy only.
-fn listed_sp_discount(
-    cache: &crate::prices::PriceListCache,
+/// A published rate from the price cache for a pool.
+struct ListedRate<'c> {
+    discount: f64,
+    /// The type whose rate it is.
+    instance_type: &'c str,
+    /// How many sizes of the family it is the median of (1: the pool's own type).
+    sizes: usize,
+    /// Its source, with region and dates.
+    source: String,
+}
+
+impl ListedRate<'_> {
+    /// What it is the rate of: `m5.large`, or `m5.xlarge in eu-west-1, the median of 3 m5 sizes`.
+    fn of(&self, key: &PoolKey, with_region: bool) -> String {
+        let region = if with_region { format!(" in {}", key.region) } else { String::new() };
+        match self.sizes {
+            1 => format!("{}{region}", self.instance_type),
+            n => format!("{}{region}, the median of {n} {} sizes", self.instance_type, key.family),
+        }
+    }
+}
+
+/// A pool's published discount under `prefix` (`ri_discount.<offering>:`, `sp_discount.<offering>:`): its
+/// type's, or the median over the family's sizes for a size-flexible pool (commitment rates scale with size,
+/// so their discounts barely differ), among the types `usable` accepts. Linux/UNIX on shared tenancy only: the
+/// cache holds no other.
+fn listed_rate<'c>(
+    cache: &'c crate::prices::PriceListCache,
     key: &PoolKey,
-    offering_key: &str,
-) -> Option<(f64, String, String)> {
+    prefix: &str,
+    usable: impl Fn(&BTreeMap<String, f64>, &str) -> bool,
+) -> Option<ListedRate<'c>> {
     if key.platform != "Linux/UNIX" || key.tenancy != "Shared" {
         return None;
     }
-    let region = cache.regions.get(&key.region)?;
-    let prefix = crate::prices::sp_discount_key(offering_key, "");
-    let mut listed: Vec<(f64, &str)> = region
-        .rates
-        .range(prefix.clone()..)
-        .take_while(|(k, _)| k.starts_with(&prefix))
+    let rates = &cache.regions.get(&key.region)?.rates;
+    let mut listed: Vec<(f64, &str)> = rates
+        .range(prefix.to_owned()..)
+        .take_while(|(k, _)| k.starts_with(prefix))
         .map(|(k, discount)| (*discount, &k[prefix.len()..]))
         .filter(|(_, instance_type)| match &key.instance_type {
             Some(one) => instance_type == one,
             None => crate::prices::family_of(instance_type) == key.family,
         })
+        .filter(|(_, instance_type)| usable(rates, instance_type))
         .collect();
     if listed.is_empty() {
         return None;
     }
     listed.sort_by(|a, b| a.0.total_cmp(&b.0));
     let (discount, instance_type) = listed[listed.len() / 2];
-    let (_, source) = cache.rate(&key.region, &crate::prices::sp_discount_key(offering_key, instance_type))?;
-    let of = if listed.len() == 1 {
-        format!("{instance_type} in {}", key.region)
-    } else {
-        format!("{instance_type} in {}, the median of {} {} sizes", key.region, listed.len(), key.family)
-    };
-    Some((discount, of, source))
+    let (_, source) = cache.rate(&key.region, &format!("{prefix}{instance_type}"))?;
+    Some(ListedRate { discount, instance_type, sizes: listed.len(), source })
 }
 
 /// Which of the four plans an account got.

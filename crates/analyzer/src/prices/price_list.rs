@@ -156,22 +156,11 @@ impl PriceListCache {
                 prices.published = Some(published);
             }
             for (key, rate) in rates {
-                match prices.rates.get(&key) {
-                    Some(existing) if (*existing - rate).abs() > f64::EPSILON => {
-                        prices.conflicts += 1;
-                        prices.rates.insert(key, existing.min(rate));
-                    }
-                    Some(_) => {}
-                    None => {
-                        prices.rates.insert(key, rate);
-                    }
-                }
+                prices.keep_lower(key, rate);
             }
         }
     }
-}
 
-impl PriceListCache {
     /// Adds savings-plan offering rates of `region` as discounts off the region's on-demand instance rates, which
     /// must be added first. A rate that is not USD per hour of `BoxUsage`, names no instance type or offering
     /// costwise knows, or whose type has no on-demand rate (or is not below it) is skipped and counted; two
@@ -208,17 +197,23 @@ impl PriceListCache {
                 prices.skipped += 1;
                 continue;
             }
-            let key = sp_discount_key(&offering.estimate_key(), instance_type);
-            let discount = 1.0 - hourly / on_demand;
-            match prices.rates.get(&key) {
-                Some(existing) if (*existing - discount).abs() > f64::EPSILON => {
-                    prices.conflicts += 1;
-                    prices.rates.insert(key, existing.min(discount));
-                }
-                Some(_) => {}
-                None => {
-                    prices.rates.insert(key, discount);
-                }
+            prices.keep_lower(sp_discount_key(&offering.estimate_key(), instance_type), 1.0 - hourly / on_demand);
+        }
+    }
+}
+
+impl RegionPrices {
+    /// Sets `key` to `value`, or, when it already holds a different one, to the lower of the two and counts the
+    /// conflict: a lower rate or discount never inflates a saving.
+    fn keep_lower(&mut self, key: String, value: f64) {
+        match self.rates.get(&key) {
+            Some(existing) if (*existing - value).abs() > f64::EPSILON => {
+                self.conflicts += 1;
+                self.rates.insert(key, existing.min(value));
+            }
+            Some(_) => {}
+            None => {
+                self.rates.insert(key, value);
             }
         }
     }
